@@ -1,0 +1,1 @@
+"""The Saleor adapter: the only code in this package that imports ``saleor``."""

@@ -1,0 +1,134 @@
+"""The base class of every per-channel Saleor plugin this package ships.
+
+A concrete plugin is three lines::
+
+    class MailchimpPlugin(IntegrationPlugin):
+        integration = MailchimpIntegration
+
+Everything Saleor needs (id, name, ``DEFAULT_CONFIGURATION``, ``CONFIG_STRUCTURE``,
+validation, the status shown in the dashboard, order/checkout hooks, the webhook URL) is
+derived from the integration's declaration here, once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseNotFound
+
+from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
+from saleor.plugins.error_codes import PluginErrorCode
+
+from ..core import circuit, status, webhooks
+from ..core.integration import Integration
+from ..core.settings import SettingsErrors
+from . import hooks, votes
+
+STATUS_FIELD = "sync_status"
+
+
+def _vote_hook(hook_name: str):  # type: ignore[no-untyped-def]
+    event = hooks.CHANNEL_HOOKS[hook_name]
+
+    def method(self: IntegrationPlugin, obj: Any, *args: Any, previous_value: Any = None,
+               **kwargs: Any) -> Any:
+        if event in self.integration.subscribes and self.channel is not None:
+            votes.vote(
+                hook_name,
+                event,
+                hooks.object_id(obj),
+                self.PLUGIN_ID,
+                self.channel.slug,
+                hooks.version(event, obj),
+            )
+        return previous_value
+
+    method.__name__ = hook_name
+    method.__doc__ = f"Saleor's ``{hook_name}``: vote for a {event.value} job."
+    return method
+
+
+class IntegrationPlugin(BasePlugin):
+    integration: ClassVar[type[Integration]]
+
+    CONFIGURATION_PER_CHANNEL = True
+    DEFAULT_ACTIVE = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        integration = cls.__dict__.get("integration")
+        if integration is None:
+            return
+        settings_class = integration.settings_class
+        cls.PLUGIN_ID = integration.id
+        cls.PLUGIN_NAME = integration.name
+        cls.PLUGIN_DESCRIPTION = integration.description
+        cls.DEFAULT_CONFIGURATION = [
+            *settings_class.default_configuration(),
+            {"name": STATUS_FIELD, "value": ""},
+        ]
+        cls.CONFIG_STRUCTURE = {
+            **settings_class.config_structure(),
+            STATUS_FIELD: {
+                "type": ConfigurationTypeField.OUTPUT,
+                "label": "Sync status",
+                "help_text": "Last success, jobs waiting or dead, and whether the "
+                "circuit is open because the provider refused the credentials.",
+            },
+        }
+
+    # -- configuration ------------------------------------------------------------------
+    @classmethod
+    def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
+        items = [i for i in plugin_configuration.configuration if i.get("name") != STATUS_FIELD]
+        try:
+            cls.integration.settings_class.from_configuration(
+                items, active=plugin_configuration.active
+            )
+        except SettingsErrors as e:
+            raise ValidationError(
+                {
+                    field: ValidationError(message, code=PluginErrorCode.INVALID.value)
+                    for field, message in e.errors.items()
+                }
+            ) from None
+
+    @classmethod
+    def pre_save_plugin_configuration(cls, plugin_configuration: Any) -> None:
+        channel = getattr(plugin_configuration, "channel", None)
+        if channel is not None:
+            # new credentials deserve an immediate try, not the rest of the backoff
+            circuit.close_circuit(cls.PLUGIN_ID, channel.slug)
+
+    def resolve_plugin_configuration(self, request: Any) -> Any:
+        if self.channel is None:
+            return self.configuration
+        text = status.summary(self.PLUGIN_ID, self.channel.slug)
+        for item in self.configuration:
+            if item.get("name") == STATUS_FIELD:
+                item["value"] = text
+        return self.configuration
+
+    # -- inbound HTTP -------------------------------------------------------------------
+    def webhook(self, request: Any, path: str, previous_value: Any) -> HttpResponse:
+        if not self.active or self.channel is None:
+            return HttpResponseNotFound()
+        receiver = getattr(self.integration, "webhook_receiver", None)
+        if receiver is None:
+            return HttpResponseNotFound()
+        code, body = webhooks.receive(
+            receiver,
+            integration=self.PLUGIN_ID,
+            channel=self.channel.slug,
+            settings_class=self.integration.settings_class,
+            configuration=self.configuration,
+            path=path,
+            body=request.body,
+            headers={k.lower(): v for k, v in request.headers.items()},
+        )
+        return HttpResponse(body, status=code, content_type="application/json")
+
+
+for _hook in hooks.CHANNEL_HOOKS:
+    setattr(IntegrationPlugin, _hook, _vote_hook(_hook))

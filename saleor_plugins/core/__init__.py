@@ -1,0 +1,1 @@
+"""Host-independent integration kernel: imports Django and Celery, never Saleor."""

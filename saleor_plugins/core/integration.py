@@ -1,0 +1,97 @@
+"""What an integration is: a class-level description and a per-channel installation.
+
+The class attributes describe the provider (id, name, settings, subscribed events, rate
+limits). An instance is the *installation* for one channel: resolved settings, the API
+client, and the handlers the delivery loop calls with a :class:`JobContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from .events import EventType
+from .host import Host
+from .settings import ChannelSettings
+
+
+class CustomerRoute(StrEnum):
+    """Which channels a customer event reaches (Saleor's customer hooks carry none)."""
+
+    NONE = "none"
+    #: channels where the customer ordered or has a checkout, plus the channel they
+    #: registered through (``accountRegister(channel:)``)
+    ENGAGED = "engaged"
+    #: every channel where the integration is active
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A provider's published limit for one account, shared by all workers."""
+
+    per_second: float | None = None
+    per_minute: float | None = None
+    concurrency: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    id: int
+    integration: str
+    channel: str
+    event: EventType
+    object_type: str
+    object_id: str
+    payload: dict[str, Any]
+    attempt: int
+    idempotency_key: str
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a handler reports back; ``detail`` goes to the sync log (scrubbed)."""
+
+    status_code: int | None = None
+    detail: str = ""
+    provider_ids: dict[str, str] = field(default_factory=dict)
+
+
+class Integration:
+    """Base class of every connector, built in or third party."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    settings_class: ClassVar[type[ChannelSettings]]
+    subscribes: ClassVar[frozenset[EventType]] = frozenset()
+    customer_route: ClassVar[CustomerRoute] = CustomerRoute.ENGAGED
+    rate_limit: ClassVar[RateLimit | None] = None
+
+    def __init__(self, settings: ChannelSettings, *, channel: str, host: Host) -> None:
+        self.settings = settings
+        self.channel = channel
+        self.host = host
+
+    # -- rate limiting -------------------------------------------------------------------
+    def account_key(self) -> str:
+        """Who the provider counts requests against (override: the provider account)."""
+        return f"{self.id}:{self.channel}"
+
+    # -- delivery ------------------------------------------------------------------------
+    def handle(self, job: JobContext) -> Outcome | None:
+        """Deliver one job; raise a :mod:`~saleor_plugins.core.errors` class on failure.
+
+        The default looks up ``on_<event>`` (``on_order_created``...).
+        """
+        handler = getattr(self, f"on_{job.event.value}", None)
+        if handler is None:
+            return Outcome(detail=f"{job.event.value} not handled")
+        result: Outcome | None = handler(job)
+        return result
+
+    # -- dashboard -----------------------------------------------------------------------
+    def check_settings(self, timeout: float) -> dict[str, str]:
+        """Optional bounded call on save (e.g. verify a key). Return field errors."""
+        return {}

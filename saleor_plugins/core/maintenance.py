@@ -1,0 +1,148 @@
+"""The periodic safety nets: the sweep and reconciliation.
+
+- :func:`sweep` re-dispatches jobs whose dispatch was lost (broker down at emit, worker
+  killed mid-job: its lease runs out) and prunes the old sync log.
+- :func:`reconcile` compares what the store changed recently with the jobs emitted and
+  emits what is missing, for the case of a process dying between the store's commit and
+  our emit. Emitting is idempotent (dedupe keys), so reconciling twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .events import EventType
+from .host import Change, get_host
+from .models import Attempt, Job, JobStatus
+from .outbox import Target, dispatch, emit_many
+from .registry import integrations
+
+logger = logging.getLogger(__name__)
+
+GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 1000
+
+
+def retention() -> timedelta:
+    return timedelta(days=int(getattr(settings, "SALEOR_PLUGINS_SYNC_LOG_DAYS", 30)))
+
+
+def reconcile_window() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "SALEOR_PLUGINS_RECONCILE_MINUTES", 60)))
+
+
+_RELEASE_EXPIRED = """
+UPDATE saleor_plugins_job SET status = 'pending', locked_until = NULL, not_before = %(now)s,
+       updated_at = %(now)s, last_error = 'worker lost while running'
+ WHERE status = 'running' AND locked_until < %(now)s
+RETURNING id
+"""
+
+_DUE = """
+UPDATE saleor_plugins_job SET dispatched_at = %(now)s
+ WHERE id IN (
+   SELECT j.id FROM saleor_plugins_job j
+    WHERE j.status = 'pending' AND j.not_before <= %(due)s
+      AND (j.dispatched_at IS NULL OR j.dispatched_at <= %(due)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM saleor_plugins_job e
+           WHERE e.integration = j.integration AND e.channel = j.channel
+             AND e.object_type = j.object_type AND e.object_id = j.object_id
+             AND e.id < j.id AND e.status IN ('pending', 'running'))
+    ORDER BY j.not_before LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED)
+RETURNING id
+"""
+
+
+def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> int:
+    """Re-dispatch lost jobs; returns how many were sent to the broker."""
+    now = timezone.now() + now_offset
+    with connection.cursor() as cursor:
+        cursor.execute(_RELEASE_EXPIRED, {"now": now})
+        released = [r[0] for r in cursor.fetchall()]
+        cursor.execute(_DUE, {"now": now, "due": now - grace, "limit": SWEEP_BATCH})
+        due = [r[0] for r in cursor.fetchall()]
+    if released:
+        logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
+    ids = list(dict.fromkeys(released + due))
+    sent = dispatch(ids) if ids else 0
+    cutoff = timezone.now() - retention()
+    Attempt.objects.filter(created_at__lt=cutoff).delete()
+    Job.objects.filter(
+        status__in=[JobStatus.SUCCEEDED, JobStatus.SKIPPED], finished_at__lt=cutoff
+    ).delete()
+    return sent
+
+
+def active_targets(event: EventType, channels: Iterable[str]) -> list[Target]:
+    """(integration, channel) pairs active in ``channels`` and subscribed to ``event``."""
+    wanted = set(channels)
+    subscribed = {i for i, cls in integrations().items() if event in cls.subscribes}
+    return [
+        (inst.integration, inst.channel)
+        for inst in get_host().installations()
+        if inst.active and inst.integration in subscribed and inst.channel in wanted
+    ]
+
+
+def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> int:
+    """Emit the jobs that recent store changes should have produced; returns how many."""
+    now = timezone.now()
+    since = now - (window or reconcile_window())
+    until = now - settle  # leave in-flight requests alone
+    emitted = 0
+    by_event: dict[EventType, list[Change]] = defaultdict(list)
+    for change in get_host().recent_changes(since):
+        if change.changed_at <= until:
+            by_event[EventType(change.event)].append(change)
+    for event, changes in by_event.items():
+        for start in range(0, len(changes), 500):
+            emitted += _reconcile_batch(event, changes[start : start + 500])
+    if emitted:
+        logger.warning("saleor_plugins: reconciliation emitted %d missing job(s)", emitted)
+    return emitted
+
+
+def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
+    emitted = 0
+    all_channels = {c for ch in changes for c in ch.channels}
+    targets = active_targets(event, all_channels)
+    if not targets:
+        return 0
+    latest: dict[tuple[str, str, str], datetime] = {}
+    if event.coalesces:
+        # a job emitted after the change covers it (it reads the object when it runs)
+        rows = (
+            Job.objects.filter(
+                object_type=event.object_type.value,
+                object_id__in=[c.object_id for c in changes],
+                updated_at__gte=min(c.changed_at for c in changes),
+            )
+            .values_list("integration", "channel", "object_id")
+            .annotate(latest=Max("updated_at"))
+        )
+        latest = {(i, ch, o): at for i, ch, o, at in rows}
+
+    def covered(target: Target, change: Change) -> bool:
+        at = latest.get((target[0], target[1], change.object_id))
+        return at is not None and at >= change.changed_at
+
+    with transaction.atomic():
+        for change in changes:
+            change_targets = [
+                t for t in targets if t[1] in change.channels and not covered(t, change)
+            ]
+            if change_targets:
+                emitted += len(
+                    emit_many(event, [(change.object_id, {}, change.version)], change_targets)
+                )
+    return emitted

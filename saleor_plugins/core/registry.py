@@ -1,0 +1,60 @@
+"""Where integrations come from: the pluggy manager and its entry points."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import importlib
+
+import pluggy
+from django.conf import settings
+
+from . import hookspecs
+from .integration import Integration
+
+ENTRY_POINT_GROUP = "saleor_plugins.integrations"
+
+
+@cache
+def plugin_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    # hosts without entry points (the demo, tests) may name hook modules in settings
+    for path in getattr(settings, "SALEOR_PLUGINS_HOOK_MODULES", ()):
+        module = importlib.import_module(path)
+        if not pm.is_registered(module):
+            pm.register(module)
+    return pm
+
+
+def hook() -> Any:
+    return plugin_manager().hook
+
+
+@cache
+def integrations() -> dict[str, type[Integration]]:
+    """Every registered integration class by id (first registration of an id wins)."""
+    found: dict[str, type[Integration]] = {}
+    for classes in hook().saleor_plugins_integrations():
+        for cls in classes:
+            if not (isinstance(cls, type) and issubclass(cls, Integration)):
+                raise TypeError(f"{cls!r} is not an Integration subclass")
+            found.setdefault(cls.id, cls)
+    return found
+
+
+def get_integration(integration_id: str) -> type[Integration] | None:
+    return integrations().get(integration_id)
+
+
+def register(module_or_object: object) -> None:
+    """Register hook implementations at run time (tests, the demo)."""
+    plugin_manager().register(module_or_object)
+    integrations.cache_clear()
+
+
+def unregister(module_or_object: object) -> None:
+    plugin_manager().unregister(module_or_object)
+    integrations.cache_clear()

@@ -1,0 +1,204 @@
+"""Typed per-channel settings, declared once.
+
+An integration declares a :class:`ChannelSettings` subclass whose fields use
+:func:`setting`. From that one declaration come Saleor's ``DEFAULT_CONFIGURATION`` and
+``CONFIG_STRUCTURE``, the parsing of the name/value list Saleor stores (booleans arrive as
+strings), and validation whose errors name the field.
+
+Rules:
+- a ``required`` field is only required while the plugin is active in the channel, so a
+  merchant can save a half-filled form; when missing it is reported alone;
+- cross-field checks (``validate_together``) run only once every field is valid on its own,
+  so one missing key does not also produce an error on its neighbour;
+- secret fields are ``SecretStr``: masked in ``repr`` and registered with the log scrubber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.fields import FieldInfo
+from pydantic import Field
+
+from . import secrets
+
+
+class Kind(StrEnum):
+    """Saleor's ``ConfigurationTypeField`` values (the strings the dashboard knows)."""
+
+    STRING = "String"
+    MULTILINE = "Multiline"
+    BOOLEAN = "Boolean"
+    SECRET = "Secret"
+    SECRET_MULTILINE = "SecretMultiline"
+    PASSWORD = "Password"
+    OUTPUT = "OUTPUT"
+
+
+SECRET_KINDS = frozenset({Kind.SECRET, Kind.SECRET_MULTILINE, Kind.PASSWORD})
+
+
+def setting(
+    default: Any = "",
+    *,
+    label: str,
+    help: str = "",
+    kind: Kind | None = None,
+    required: bool = False,
+) -> Any:
+    """Declare one setting: its default, dashboard label and help, kind and whether required."""
+    return Field(
+        default=default,
+        json_schema_extra={
+            "label": label,
+            "help": help,
+            "kind": kind.value if kind else "",
+            "required": required,
+        },
+    )
+
+
+class SettingsErrors(ValueError):
+    """Invalid configuration: one message per field name."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class ChannelSettings(BaseModel):
+    """Base class for an integration's settings in one channel."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    #: Field names shown first in the dashboard, in this order (others follow).
+    ORDER: ClassVar[tuple[str, ...]] = ()
+
+    # --- declaration -> Saleor -------------------------------------------------------
+
+    @classmethod
+    def _extra(cls, name: str) -> dict[str, Any]:
+        info: FieldInfo = cls.model_fields[name]
+        extra = info.json_schema_extra
+        return dict(extra) if isinstance(extra, dict) else {}
+
+    @classmethod
+    def kind_of(cls, name: str) -> Kind:
+        explicit = cls._extra(name).get("kind")
+        if explicit:
+            return Kind(explicit)
+        annotation = cls.model_fields[name].annotation
+        if annotation is bool:
+            return Kind.BOOLEAN
+        if annotation is SecretStr:
+            return Kind.SECRET
+        return Kind.STRING
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        return [n for n in cls.model_fields if cls.kind_of(n) in SECRET_KINDS]
+
+    @classmethod
+    def _stored_default(cls, name: str) -> Any:
+        default = cls.model_fields[name].default
+        if isinstance(default, SecretStr):
+            default = default.get_secret_value()
+        if isinstance(default, tuple | list | frozenset | set):
+            default = ", ".join(str(v) for v in default)
+        if isinstance(default, StrEnum):
+            default = default.value
+        if default is None:
+            return None if cls.kind_of(name) in SECRET_KINDS else ""
+        return default
+
+    @classmethod
+    def default_configuration(cls) -> list[dict[str, Any]]:
+        """Saleor's ``DEFAULT_CONFIGURATION``."""
+        return [{"name": n, "value": cls._stored_default(n)} for n in cls.model_fields]
+
+    @classmethod
+    def config_structure(cls) -> dict[str, dict[str, Any]]:
+        """Saleor's ``CONFIG_STRUCTURE``."""
+        structure = {}
+        for name in cls.model_fields:
+            extra = cls._extra(name)
+            help_text = extra.get("help", "")
+            if extra.get("required"):
+                help_text = (help_text + " Required when the plugin is active.").strip()
+            structure[name] = {
+                "type": cls.kind_of(name).value,
+                "label": extra.get("label", name),
+                "help_text": help_text,
+            }
+        return structure
+
+    # --- Saleor -> typed settings ------------------------------------------------------
+
+    @classmethod
+    def from_configuration(
+        cls, items: Iterable[Mapping[str, Any]], *, active: bool = True
+    ) -> Self:
+        """Parse Saleor's stored name/value list; raise :class:`SettingsErrors`."""
+        raw = {item["name"]: item.get("value") for item in items if "name" in item}
+        return cls.parse(raw, active=active)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any], *, active: bool = True) -> Self:
+        values = {k: v for k, v in raw.items() if k in cls.model_fields}
+        errors: dict[str, str] = {}
+        for name in cls.model_fields:
+            value = values.get(name)
+            if value is None:
+                values.pop(name, None)
+                value = ""
+            if isinstance(value, str) and not value.strip():
+                if active and cls._extra(name).get("required"):
+                    label = cls._extra(name).get("label", name)
+                    errors[name] = f"{label} is required when the plugin is active."
+                values.pop(name, None)
+        try:
+            instance = cls.model_validate(values, context={"active": active})
+        except PydanticValidationError as e:
+            for err in e.errors():
+                loc = err.get("loc") or ("__all__",)
+                name = str(loc[0])
+                if name in errors:
+                    continue  # the missing value is reported alone
+                message = str(err.get("msg", "invalid value"))
+                message = message.removeprefix("Value error, ")
+                errors.setdefault(name, message)
+            raise SettingsErrors(errors) from None
+        if errors:
+            raise SettingsErrors(errors)
+        if active:
+            together = instance.validate_together()
+            if together:
+                raise SettingsErrors(together)
+        for name in cls.secret_fields():
+            value = getattr(instance, name)
+            secrets.register(value.get_secret_value() if isinstance(value, SecretStr) else value)
+        return instance
+
+    def validate_together(self) -> dict[str, str]:
+        """Cross-field checks, run only when every field is valid on its own."""
+        return {}
+
+    def secret(self, name: str) -> str:
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        return str(value or "")
+
+
+def split_list(value: Any) -> tuple[str, ...]:
+    """Parse a comma- or newline-separated dashboard field into a tuple."""
+    if isinstance(value, str):
+        parts = value.replace("\n", ",").split(",")
+        return tuple(p.strip() for p in parts if p.strip())
+    if isinstance(value, Iterable):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return ()

@@ -1,0 +1,27 @@
+"""Celery tasks. They carry a job id, never a payload."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import delivery, maintenance
+
+
+@shared_task(
+    name="saleor_plugins.deliver",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def deliver_job(job_id: int) -> str:
+    return delivery.deliver(job_id).outcome
+
+
+@shared_task(name="saleor_plugins.sweep", ignore_result=True)
+def sweep() -> int:
+    return maintenance.sweep()
+
+
+@shared_task(name="saleor_plugins.reconcile", ignore_result=True)
+def reconcile() -> int:
+    return maintenance.reconcile()

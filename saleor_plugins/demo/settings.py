@@ -1,0 +1,43 @@
+"""Django settings for the demo and the test suite: the kernel without a Saleor.
+
+PostgreSQL and Redis as Saleor uses them; every value can be overridden from the
+environment (``DATABASE_URL``-style pieces, ``CELERY_BROKER_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "demo-not-secret")  # noqa: S105 - demo only
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "saleor_plugins.core",
+    "saleor_plugins.demo",
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("PGDATABASE", "saleor_plugins_demo"),
+        "USER": os.environ.get("PGUSER", "postgres"),
+        "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+        "PORT": os.environ.get("PGPORT", "5432"),
+        "PASSWORD": os.environ.get("PGPASSWORD", ""),
+        "TEST": {"NAME": os.environ.get("PGTESTDATABASE", "test_saleor_plugins")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
+CELERY_TASK_ALWAYS_EAGER = False
+SALEOR_PLUGINS_HOST = "saleor_plugins.demo.host.DemoHost"
+SALEOR_PLUGINS_HOOK_MODULES = ["saleor_plugins.demo.connector"]
+SALEOR_PLUGINS_REDIS_URL = os.environ.get("SALEOR_PLUGINS_REDIS_URL", "redis://127.0.0.1:6379/14")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"saleor_plugins": {"handlers": ["console"], "level": "WARNING"}},
+}

@@ -1,0 +1,73 @@
+"""Writes to the demo store, each emitting its event in the same transaction (as Saleor
+does through its plugin hooks)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..core import outbox
+from ..core.events import EventType
+from ..core.maintenance import active_targets
+from .models import DemoInstallation, DemoOrder, DemoProduct, DemoVariant
+
+
+def install(integration: str, channel: str, *, active: bool = True, **config: Any) -> None:
+    DemoInstallation.objects.update_or_create(
+        integration=integration,
+        channel=channel,
+        defaults={
+            "active": active,
+            "configuration": [{"name": k, "value": v} for k, v in config.items()],
+        },
+    )
+
+
+def place_order(channel: str, email: str, lines: list[dict[str, Any]], *,
+                emit: bool = True) -> DemoOrder:
+    total = sum(Decimal(str(x["unit_price"])) * x["quantity"] for x in lines)
+    with transaction.atomic():
+        order = DemoOrder.objects.create(channel=channel, email=email, lines=lines, total=total)
+        if emit:
+            outbox.emit(
+                EventType.ORDER_CREATED,
+                str(order.pk),
+                active_targets(EventType.ORDER_CREATED, [channel]),
+            )
+    return order
+
+
+def mark_paid(order: DemoOrder) -> None:
+    with transaction.atomic():
+        order.charge_status = "full"
+        order.updated_at = timezone.now()
+        order.save(update_fields=["charge_status", "updated_at"])
+        outbox.emit(
+            EventType.ORDER_PAID,
+            str(order.pk),
+            active_targets(EventType.ORDER_PAID, [order.channel]),
+            version=order.updated_at.isoformat(),
+        )
+
+
+def upsert_product(name: str, channels: list[str], variants: list[dict[str, Any]],
+                   product: DemoProduct | None = None) -> DemoProduct:
+    with transaction.atomic():
+        if product is None:
+            product = DemoProduct.objects.create(name=name, channels=channels)
+            for v in variants:
+                DemoVariant.objects.create(product=product, **v)
+        else:
+            product.name = name
+            product.channels = channels
+            product.updated_at = timezone.now()
+            product.save()
+        outbox.emit(
+            EventType.PRODUCT_UPSERTED,
+            str(product.pk),
+            active_targets(EventType.PRODUCT_UPSERTED, channels),
+        )
+    return product
