@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from .events import EventType
@@ -28,6 +28,7 @@ from .registry import integrations
 logger = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=60)
+_FOREVER = datetime.max.replace(tzinfo=UTC)
 SWEEP_BATCH = 1000
 
 
@@ -40,14 +41,14 @@ def reconcile_window() -> timedelta:
 
 
 _RELEASE_EXPIRED = """
-UPDATE saleor_plugins_job SET status = 'pending', locked_until = NULL, not_before = %(now)s,
-       updated_at = %(now)s, last_error = 'worker lost while running'
+UPDATE saleor_plugins_job SET status = 'pending', locked_until = NULL,
+       not_before = %(stamp)s, updated_at = %(stamp)s, last_error = 'worker lost while running'
  WHERE status = 'running' AND locked_until < %(now)s
 RETURNING id
 """
 
 _DUE = """
-UPDATE saleor_plugins_job SET dispatched_at = %(now)s
+UPDATE saleor_plugins_job SET dispatched_at = %(stamp)s
  WHERE id IN (
    SELECT j.id FROM saleor_plugins_job j
     WHERE j.status = 'pending' AND j.not_before <= %(due)s
@@ -64,12 +65,20 @@ RETURNING id
 
 
 def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> int:
-    """Re-dispatch lost jobs; returns how many were sent to the broker."""
-    now = timezone.now() + now_offset
+    """Re-dispatch lost jobs; returns how many were sent to the broker.
+
+    ``now_offset`` makes the sweep judge leases and due times as if it ran that much
+    later (tests, an operator draining a queue); what it writes (``not_before`` of a
+    released job, ``dispatched_at``) stays on the real clock, so a released job is due now.
+    """
+    stamp = timezone.now()
+    now = stamp + now_offset
     with connection.cursor() as cursor:
-        cursor.execute(_RELEASE_EXPIRED, {"now": now})
+        cursor.execute(_RELEASE_EXPIRED, {"now": now, "stamp": stamp})
         released = [r[0] for r in cursor.fetchall()]
-        cursor.execute(_DUE, {"now": now, "due": now - grace, "limit": SWEEP_BATCH})
+        cursor.execute(
+            _DUE, {"now": now, "stamp": stamp, "due": now - grace, "limit": SWEEP_BATCH}
+        )
         due = [r[0] for r in cursor.fetchall()]
     if released:
         logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
@@ -120,17 +129,25 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
         return 0
     latest: dict[tuple[str, str, str], datetime] = {}
     if event.coalesces:
-        # a job emitted after the change covers it (it reads the object when it runs)
+        # A job reads the object when it runs, so a change is covered by a job that is
+        # still pending, or by one created after the change. A job that was already
+        # running when the change happened may have read the old state: not covered.
         rows = (
             Job.objects.filter(
                 object_type=event.object_type.value,
                 object_id__in=[c.object_id for c in changes],
-                updated_at__gte=min(c.changed_at for c in changes),
+            )
+            .filter(
+                Q(status=JobStatus.PENDING)
+                | Q(created_at__gte=min(c.changed_at for c in changes))
             )
             .values_list("integration", "channel", "object_id")
-            .annotate(latest=Max("updated_at"))
+            .annotate(
+                latest=Max("created_at"),
+                pending=Count("id", filter=Q(status=JobStatus.PENDING)),
+            )
         )
-        latest = {(i, ch, o): at for i, ch, o, at in rows}
+        latest = {(i, ch, o): (_FOREVER if n else at) for i, ch, o, at, n in rows}
 
     def covered(target: Target, change: Change) -> bool:
         at = latest.get((target[0], target[1], change.object_id))
