@@ -68,7 +68,7 @@ def test_order_reaches_the_provider_once(sandbox_installed) -> None:
     job = Job.objects.get()
     result = delivery.deliver(job.id)
     assert result.outcome == "succeeded"
-    assert sandbox_installed.state.effects[f"POST /v1/orders/{order.pk}"] == 1
-    sent = sandbox_installed.state.objects[f"/v1/orders/{order.pk}"]
+    assert sandbox_installed.state.effects[f"POST /v1/default-channel/orders/{order.pk}"] == 1
+    sent = sandbox_installed.state.objects[f"/v1/default-channel/orders/{order.pk}"]
     assert sent["total"] == "19.000" and sent["lines"] == [{"sku": "SKU-1", "quantity": 2}]
     assert delivery.deliver(job.id).outcome == "not-claimed"

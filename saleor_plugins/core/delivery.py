@@ -178,7 +178,7 @@ def _failed(job: JobContext, error: BaseException) -> Result:
         return Result("circuit", status_code=status, error=text)
     if isinstance(error, PermanentError):
         return Result("dead", status_code=status, error=text)
-    transient = isinstance(error, TransientError | _TRANSPORT_ERRORS)
+    transient = isinstance(error, (TransientError, *_TRANSPORT_ERRORS))
     limit = backoff.MAX_ATTEMPTS if transient else MAX_UNEXPECTED_ATTEMPTS
     if not isinstance(error, IntegrationError) and not transient:
         logger.error("saleor_plugins: unexpected error in job %s", job.id, exc_info=error)

@@ -78,20 +78,20 @@ class SandboxIntegration(Integration):
             "currency": order.currency,
             "lines": [{"sku": x.sku, "quantity": x.quantity} for x in order.lines],
         }
-        return self._send("POST", f"/v1/orders/{order.id}", job, body)
+        return self._send("POST", f"/v1/{self.channel}/orders/{order.id}", job, body)
 
     def on_order_paid(self, job: JobContext) -> Outcome:
-        return self._send("POST", f"/v1/orders/{job.object_id}/payments", job, {"paid": True})
+        return self._send("POST", f"/v1/{self.channel}/orders/{job.object_id}/payments", job, {"paid": True})
 
     def on_product_upserted(self, job: JobContext) -> Outcome:
         product = self.host.read("product", job.object_id, self.channel)
         if product is None or product.listing_in(self.channel) is None:
-            return self._send("DELETE", f"/v1/products/{job.object_id}", job)
+            return self._send("DELETE", f"/v1/{self.channel}/products/{job.object_id}", job)
         body = {"name": product.name, "skus": [v.sku for v in product.variants]}
-        return self._send("PUT", f"/v1/products/{product.id}", job, body)
+        return self._send("PUT", f"/v1/{self.channel}/products/{product.id}", job, body)
 
     def on_product_deleted(self, job: JobContext) -> Outcome:
-        return self._send("DELETE", f"/v1/products/{job.object_id}", job)
+        return self._send("DELETE", f"/v1/{self.channel}/products/{job.object_id}", job)
 
 
 @hookimpl
