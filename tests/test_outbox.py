@@ -63,8 +63,11 @@ def test_jobs_roll_back_with_the_transaction() -> None:
 
 
 def test_order_reaches_the_provider_once(sandbox_installed) -> None:
-    order = store.place_order("default-channel", "a@example.com",
-                              [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "unit_price": "9.50"}])
+    order = store.place_order(
+        "default-channel",
+        "a@example.com",
+        [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "unit_price": "9.50"}],
+    )
     job = Job.objects.get()
     result = delivery.deliver(job.id)
     assert result.outcome == "succeeded"

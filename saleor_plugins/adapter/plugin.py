@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotFound
-
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
@@ -31,8 +30,9 @@ STATUS_FIELD = "sync_status"
 def _vote_hook(hook_name: str):  # type: ignore[no-untyped-def]
     event = hooks.CHANNEL_HOOKS[hook_name]
 
-    def method(self: IntegrationPlugin, obj: Any, *args: Any, previous_value: Any = None,
-               **kwargs: Any) -> Any:
+    def method(
+        self: IntegrationPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         if event in self.integration.subscribes and self.channel is not None:
             votes.vote(
                 hook_name,

@@ -30,8 +30,9 @@ ROUTER_ID = "saleor_plugins.router"
 
 
 def _flush_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None,
-               **kwargs: Any) -> Any:
+    def method(
+        self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         ballot = votes.collect(hook_name, hooks.object_id(obj))
         if ballot is not None and ballot.targets:
             outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
@@ -42,8 +43,9 @@ def _flush_hook(hook_name: str):  # type: ignore[no-untyped-def]
 
 
 def _product_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None,
-               **kwargs: Any) -> Any:
+    def method(
+        self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         product_id = getattr(obj, "product_id", None) or obj.pk
         routing.route_product(str(product_id))
         return previous_value
@@ -53,8 +55,9 @@ def _product_hook(hook_name: str):  # type: ignore[no-untyped-def]
 
 
 def _customer_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(self: RouterPlugin, user: Any, *args: Any, previous_value: Any = None,
-               **kwargs: Any) -> Any:
+    def method(
+        self: RouterPlugin, user: Any, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         routing.route_customer(str(user.pk))
         return previous_value
 
@@ -63,8 +66,9 @@ def _customer_hook(hook_name: str):  # type: ignore[no-untyped-def]
 
 
 def _voucher_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(self: RouterPlugin, voucher: Any, *args: Any, previous_value: Any = None,
-               **kwargs: Any) -> Any:
+    def method(
+        self: RouterPlugin, voucher: Any, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         routing.route_voucher(str(voucher.pk), EventType.VOUCHER_UPSERTED)
         return previous_value
 
@@ -88,19 +92,25 @@ class RouterPlugin(BasePlugin):
         super().__init__(**kwargs)
         self.active = True  # routing is not optional: an inactive router would lose events
 
-    def product_deleted(self, product: Any, variants: Iterable[int], previous_value: Any = None,
-                        **kwargs: Any) -> Any:
+    def product_deleted(
+        self, product: Any, variants: Iterable[int], previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         routing.route_product_deleted(str(product.pk), [str(v) for v in variants])
         return previous_value
 
-    def voucher_deleted(self, voucher: Any, code: Any = None, previous_value: Any = None,
-                        **kwargs: Any) -> Any:
-        routing.route_voucher(str(voucher.pk), EventType.VOUCHER_DELETED,
-                              payload={"codes": routing.voucher_codes(voucher)})
+    def voucher_deleted(
+        self, voucher: Any, code: Any = None, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
+        routing.route_voucher(
+            str(voucher.pk),
+            EventType.VOUCHER_DELETED,
+            payload={"codes": routing.voucher_codes(voucher)},
+        )
         return previous_value
 
-    def account_confirmation_requested(self, user: Any, channel_slug: str, *args: Any,
-                                       previous_value: Any = None, **kwargs: Any) -> Any:
+    def account_confirmation_requested(
+        self, user: Any, channel_slug: str, *args: Any, previous_value: Any = None, **kwargs: Any
+    ) -> Any:
         # accountRegister(channel:) names the channel the customer registered through
         routing.route_customer(str(user.pk), extra_channels=(channel_slug,))
         return previous_value
@@ -115,4 +125,4 @@ for _hook in hooks.CUSTOMER_HOOKS:
 for _hook in hooks.VOUCHER_HOOKS:
     setattr(RouterPlugin, _hook, _voucher_hook(_hook))
 
-__all__ = ["ROUTER_ID", "RouterPlugin", "CustomerRoute", "integrations"]
+__all__ = ["ROUTER_ID", "CustomerRoute", "RouterPlugin", "integrations"]

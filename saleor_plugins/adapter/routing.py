@@ -16,16 +16,16 @@ def subscribers(event: EventType) -> list[str]:
     return [i for i, cls in integrations().items() if event in cls.subscribes]
 
 
-def active_pairs(integration_ids: Iterable[str], channels: Iterable[str] | None = None
-                 ) -> list[tuple[str, str]]:
+def active_pairs(
+    integration_ids: Iterable[str], channels: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
     """Active (integration, channel) pairs, from Saleor's plugin configurations."""
     from saleor.plugins.models import PluginConfiguration
 
     ids = list(integration_ids)
     if not ids:
         return []
-    qs = PluginConfiguration.objects.filter(identifier__in=ids, active=True,
-                                            channel__isnull=False)
+    qs = PluginConfiguration.objects.filter(identifier__in=ids, active=True, channel__isnull=False)
     if channels is not None:
         qs = qs.filter(channel__slug__in=list(channels))
     return [(i, c) for i, c in qs.values_list("identifier", "channel__slug")]
@@ -101,8 +101,9 @@ def voucher_codes(voucher: Any) -> list[str]:
         return []
 
 
-def route_voucher(voucher_id: str, event: EventType, payload: dict[str, Any] | None = None
-                  ) -> list[int]:
+def route_voucher(
+    voucher_id: str, event: EventType, payload: dict[str, Any] | None = None
+) -> list[int]:
     from saleor.discount.models import VoucherChannelListing
 
     ids = subscribers(event)

@@ -32,8 +32,9 @@ def _box() -> dict[tuple[str, str], Ballot]:
     return box
 
 
-def vote(hook: str, event: EventType, object_id: str, integration: str, channel: str,
-         version: str = "") -> None:
+def vote(
+    hook: str, event: EventType, object_id: str, integration: str, channel: str, version: str = ""
+) -> None:
     ballot = _box().setdefault((hook, object_id), Ballot(event, object_id, version))
     target = (integration, channel)
     if target not in ballot.targets:

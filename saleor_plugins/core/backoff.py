@@ -11,7 +11,9 @@ CAP = 3600.0  # one hour between attempts at most
 MAX_ATTEMPTS = 80
 
 
-def delay(attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None) -> float:
+def delay(
+    attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None
+) -> float:
     """Seconds to wait before attempt ``attempt + 1`` (``attempt`` starts at 1)."""
     r = rng or random
     ceiling = min(CAP, BASE * (2 ** max(0, attempt - 1)))

@@ -134,7 +134,7 @@ def deliver(job_id: int) -> Result:
         hook().saleor_plugins_after_deliver(
             job=job, outcome=result.outcome, status_code=result.status_code
         )
-    except Exception:  # noqa: BLE001 - a third-party hook must not break delivery
+    except Exception:
         logger.exception("saleor_plugins: after_deliver hook failed")
     return result
 
@@ -173,7 +173,7 @@ def _failed(job: JobContext, error: BaseException) -> Result:
                 hook().saleor_plugins_circuit_opened(
                     integration=job.integration, channel=job.channel, reason=text
                 )
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.exception("saleor_plugins: circuit_opened hook failed")
         return Result("circuit", status_code=status, error=text)
     if isinstance(error, PermanentError):

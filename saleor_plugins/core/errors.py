@@ -13,6 +13,8 @@ Every provider client maps its SDK's exceptions onto these, always chaining with
 
 from __future__ import annotations
 
+from datetime import UTC
+
 
 class IntegrationError(Exception):
     """Base of every error an integration raises."""
@@ -125,13 +127,13 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
-    from datetime import datetime, timezone
 
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -17,7 +17,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def saleor_plugins_integrations() -> list[type]:
+def saleor_plugins_integrations() -> list[type]:  # type: ignore[empty-body]
     """Return the Integration classes this package provides."""
 
 

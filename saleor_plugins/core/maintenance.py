@@ -73,15 +73,10 @@ def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> 
     """
     stamp = timezone.now()
     now = stamp + now_offset
+    released = release_expired(now_offset=now_offset)
     with connection.cursor() as cursor:
-        cursor.execute(_RELEASE_EXPIRED, {"now": now, "stamp": stamp})
-        released = [r[0] for r in cursor.fetchall()]
-        cursor.execute(
-            _DUE, {"now": now, "stamp": stamp, "due": now - grace, "limit": SWEEP_BATCH}
-        )
+        cursor.execute(_DUE, {"now": now, "stamp": stamp, "due": now - grace, "limit": SWEEP_BATCH})
         due = [r[0] for r in cursor.fetchall()]
-    if released:
-        logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
     ids = list(dict.fromkeys(released + due))
     sent = dispatch(ids) if ids else 0
     cutoff = timezone.now() - retention()
@@ -90,6 +85,17 @@ def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> 
         status__in=[JobStatus.SUCCEEDED, JobStatus.SKIPPED], finished_at__lt=cutoff
     ).delete()
     return sent
+
+
+def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
+    """Put jobs whose worker died (lease expired) back to pending, due now; their ids."""
+    stamp = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_RELEASE_EXPIRED, {"now": stamp + now_offset, "stamp": stamp})
+        released = [r[0] for r in cursor.fetchall()]
+    if released:
+        logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
+    return released
 
 
 def active_targets(event: EventType, channels: Iterable[str]) -> list[Target]:
@@ -138,8 +144,7 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
                 object_id__in=[c.object_id for c in changes],
             )
             .filter(
-                Q(status=JobStatus.PENDING)
-                | Q(created_at__gte=min(c.changed_at for c in changes))
+                Q(status=JobStatus.PENDING) | Q(created_at__gte=min(c.changed_at for c in changes))
             )
             .values_list("integration", "channel", "object_id")
             .annotate(

@@ -28,12 +28,11 @@ class Job(models.Model):
     object_type = models.CharField(max_length=20)
     object_id = models.CharField(max_length=255)
     payload = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=255, null=True, blank=True)
-    coalesce_key = models.CharField(max_length=255, null=True, blank=True)
+    # NULL, not "": NULLs are distinct, so jobs without a key never collide
+    dedupe_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    coalesce_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     coalesced = models.PositiveIntegerField(default=0)
-    status = models.CharField(
-        max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING
-    )
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     not_before = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)

@@ -97,8 +97,9 @@ def emit_many(
         return []
     now = timezone.now()
     coalescing = event.coalesces
-    not_before: datetime = now + (delay if delay is not None else (
-        coalescing_window() if coalescing else timedelta(0)))
+    not_before: datetime = now + (
+        delay if delay is not None else (coalescing_window() if coalescing else timedelta(0))
+    )
     params: list[Any] = []
     rows = []
     for object_id, payload, version in objects:
@@ -153,9 +154,7 @@ def dispatch(job_ids: Iterable[int], countdown: float = 0.0) -> int:
         try:
             deliver_job.apply_async((job_id,), countdown=max(0.0, countdown))
         except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
-            logger.warning(
-                "saleor_plugins: broker unavailable, job %s left for the sweep", job_id
-            )
+            logger.warning("saleor_plugins: broker unavailable, job %s left for the sweep", job_id)
             break
         sent += 1
     return sent

@@ -81,7 +81,9 @@ class Limiter:
     def _wait_rate(self, key: str, per: float, count: float) -> float:
         interval_ms = per * 1000.0 / count
         tolerance_ms = interval_ms * max(count - 1, 0)
-        wait_ms = client().eval(_GCRA, 1, f"{self.prefix}:{key}", interval_ms, tolerance_ms)
+        wait_ms = client().eval(
+            _GCRA, 1, f"{self.prefix}:{key}", str(interval_ms), str(tolerance_ms)
+        )
         return float(wait_ms) / 1000.0  # type: ignore[arg-type]
 
     def wait_time(self, account: str, limit: RateLimit) -> float:
@@ -105,11 +107,19 @@ class Limiter:
             while True:
                 wait = self.wait_time(account, limit)
                 if wait <= 0 and limit.concurrency:
-                    wait = float(
-                        client().eval(  # type: ignore[arg-type]
-                            _SEMAPHORE, 1, key, limit.concurrency, int(lease * 1000), token
+                    wait = (
+                        float(
+                            client().eval(  # type: ignore[arg-type]
+                                _SEMAPHORE,
+                                1,
+                                key,
+                                str(limit.concurrency),
+                                str(int(lease * 1000)),
+                                token,
+                            )
                         )
-                    ) / 1000.0
+                        / 1000.0
+                    )
                 if wait <= 0:
                     break
                 if time.monotonic() + wait > deadline:

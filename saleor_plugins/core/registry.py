@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from typing import Any
-
-import importlib
 
 import pluggy
 from django.conf import settings

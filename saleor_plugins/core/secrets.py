@@ -72,9 +72,7 @@ def install_log_scrubber() -> None:
             if cleaned != message or record.args:
                 record.msg, record.args = cleaned, None
             if record.exc_info and record.exc_info[1] is not None:
-                record.exc_text = scrub(
-                    logging.Formatter().formatException(record.exc_info)
-                )
+                record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
                 record.exc_info = None
         return record
 

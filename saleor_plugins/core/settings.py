@@ -19,10 +19,9 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.fields import FieldInfo
-from pydantic import Field
 
 from . import secrets
 
@@ -33,9 +32,9 @@ class Kind(StrEnum):
     STRING = "String"
     MULTILINE = "Multiline"
     BOOLEAN = "Boolean"
-    SECRET = "Secret"
-    SECRET_MULTILINE = "SecretMultiline"
-    PASSWORD = "Password"
+    SECRET = "Secret"  # noqa: S105 - a field type name
+    SECRET_MULTILINE = "SecretMultiline"  # noqa: S105
+    PASSWORD = "Password"  # noqa: S105
     OUTPUT = "OUTPUT"
 
 
@@ -139,9 +138,7 @@ class ChannelSettings(BaseModel):
     # --- Saleor -> typed settings ------------------------------------------------------
 
     @classmethod
-    def from_configuration(
-        cls, items: Iterable[Mapping[str, Any]], *, active: bool = True
-    ) -> Self:
+    def from_configuration(cls, items: Iterable[Mapping[str, Any]], *, active: bool = True) -> Self:
         """Parse Saleor's stored name/value list; raise :class:`SettingsErrors`."""
         raw = {item["name"]: item.get("value") for item in items if "name" in item}
         return cls.parse(raw, active=active)

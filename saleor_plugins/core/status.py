@@ -39,8 +39,7 @@ def state(integration: str, channel: str) -> State:
     last_error = ""
     if marks["bad"] is not None:
         last_error = (
-            attempts.filter(created_at=marks["bad"]).values_list("error", flat=True).first()
-            or ""
+            attempts.filter(created_at=marks["bad"]).values_list("error", flat=True).first() or ""
         )
     breaker = Circuit.objects.filter(integration=integration, channel=channel).first()
     return State(
@@ -65,6 +64,8 @@ def summary(integration: str, channel: str) -> str:
     if s.circuit_open:
         retry = s.circuit_retry_at.strftime("%H:%M UTC") if s.circuit_retry_at else "soon"
         parts.append(f"PAUSED, credentials refused ({s.circuit_reason[:200]}); next try {retry}")
-    elif s.last_error and s.last_failure and (not s.last_success or s.last_failure > s.last_success):
+    elif (
+        s.last_error and s.last_failure and (not s.last_success or s.last_failure > s.last_success)
+    ):
         parts.append(f"last error: {s.last_error[:200]}")
     return "; ".join(parts)

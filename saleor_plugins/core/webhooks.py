@@ -69,7 +69,9 @@ def receive(
     try:
         events = receiver.verify(settings, path=path, body=body, headers=headers)
     except Rejected as e:
-        logger.warning("saleor_plugins: %s webhook rejected: %s", integration, secrets.scrub(str(e)))
+        logger.warning(
+            "saleor_plugins: %s webhook rejected: %s", integration, secrets.scrub(str(e))
+        )
         return e.status, json.dumps({"error": str(e)})
     stored = 0
     for event in events:

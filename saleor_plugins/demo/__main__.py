@@ -26,13 +26,17 @@ def ensure_database() -> None:
     db = settings.DATABASES["default"]
     conninfo = f"host={db['HOST']} port={db['PORT']} user={db['USER']} dbname=postgres"
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db["NAME"],)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (db["NAME"],)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m saleor_plugins.demo", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m saleor_plugins.demo", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--products", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=60.0)
@@ -74,29 +78,52 @@ def main(argv: list[str] | None = None) -> int:
         for channel in channels:
             store.install("saleor_plugins.sandbox", channel, endpoint=sandbox.url, api_key=api_key)
         print(f"sandbox provider at {sandbox.url}; integration enabled in {', '.join(channels)}")
-        worker = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-            [sys.executable, "-W", "ignore", "-m", "celery", "--quiet", "-A", "saleor_plugins.demo.celery", "worker",
-             "--pool=solo", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-W",
+                "ignore",
+                "-m",
+                "celery",
+                "--quiet",
+                "-A",
+                "saleor_plugins.demo.celery",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
             env=os.environ.copy(),
         )
         try:
             started = time.monotonic()
             for i in range(args.products):
                 store.upsert_product(
-                    f"Product {i}", channels,
+                    f"Product {i}",
+                    channels,
                     [{"sku": f"SKU-{i}", "price": "12.50", "currency": "USD", "quantity": 5}],
                 )
             for i in range(args.orders):
                 order = store.place_order(
-                    channels[i % 2], f"shopper{i}@example.com",
-                    [{"sku": f"SKU-{i % max(1, args.products)}", "name": "Mug", "quantity": 1,
-                      "unit_price": "12.50"}],
+                    channels[i % 2],
+                    f"shopper{i}@example.com",
+                    [
+                        {
+                            "sku": f"SKU-{i % max(1, args.products)}",
+                            "name": "Mug",
+                            "quantity": 1,
+                            "unit_price": "12.50",
+                        }
+                    ],
                 )
                 if i % 3 == 0:
                     store.mark_paid(order)
-            print(f"emitted {Job.objects.count()} jobs for {args.orders} orders and "
-                  f"{args.products} products in {time.monotonic() - started:.2f}s (no provider call)")
+            print(
+                f"emitted {Job.objects.count()} jobs for {args.orders} orders and "
+                f"{args.products} products in {time.monotonic() - started:.2f}s (no provider call)"
+            )
             deadline = time.monotonic() + args.timeout
             while time.monotonic() < deadline:
                 open_jobs = Job.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING])
@@ -113,17 +140,24 @@ def main(argv: list[str] | None = None) -> int:
             worker.wait(timeout=10)
 
         print("\nsync log (every retry, then the latest successes):")
-        print(f"{'integration':24} {'channel':16} {'event':16} {'outcome':10} {'http':>4} {'ms':>5}  error")
+        head = ("integration", "channel", "event", "outcome", "http", "ms")
+        print(
+            f"{head[0]:24} {head[1]:16} {head[2]:16} {head[3]:10} {head[4]:>4} {head[5]:>5}  error"
+        )
         retries = list(Attempt.objects.exclude(outcome="succeeded").order_by("id"))
         latest = list(Attempt.objects.filter(outcome="succeeded").order_by("-id")[:8])[::-1]
         for a in retries + latest:
-            print(f"{a.integration:24} {a.channel:16} {a.event:16} {a.outcome:10} "
-                  f"{a.status_code or '':>4} {a.duration_ms:>5}  {a.error[:60]}")
+            print(
+                f"{a.integration:24} {a.channel:16} {a.event:16} {a.outcome:10} "
+                f"{a.status_code or '':>4} {a.duration_ms:>5}  {a.error[:60]}"
+            )
         by_status = {s: Job.objects.filter(status=s).count() for s in JobStatus.values}
         print("\njobs:", ", ".join(f"{k}={v}" for k, v in by_status.items()))
-        print(f"provider: {sandbox.state.requests} requests, "
-              f"{sum(sandbox.state.effects.values())} effects, "
-              f"duplicates: {sum(1 for v in sandbox.state.effects.values() if v > 1)}")
+        print(
+            f"provider: {sandbox.state.requests} requests, "
+            f"{sum(sandbox.state.effects.values())} effects, "
+            f"duplicates: {sum(1 for v in sandbox.state.effects.values() if v > 1)}"
+        )
         for channel in channels:
             print(f"status {channel}: {summary('saleor_plugins.sandbox', channel)}")
         leaked = api_key in "".join(a.error for a in Attempt.objects.all())

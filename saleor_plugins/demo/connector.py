@@ -22,9 +22,7 @@ class SandboxSettings(ChannelSettings):
     endpoint: str = setting(
         label="Endpoint", help="Base URL of the sandbox provider.", required=True
     )
-    api_key: SecretStr | None = setting(
-        None, label="API key", kind=Kind.SECRET, required=True
-    )
+    api_key: SecretStr | None = setting(None, label="API key", kind=Kind.SECRET, required=True)
 
     @field_validator("endpoint")
     @classmethod
@@ -59,7 +57,9 @@ class SandboxIntegration(Integration):
     def account_key(self) -> str:
         return f"sandbox:{self.settings.endpoint}"  # type: ignore[attr-defined]
 
-    def _send(self, method: str, path: str, job: JobContext, body: dict[str, Any] | None = None) -> Outcome:
+    def _send(
+        self, method: str, path: str, job: JobContext, body: dict[str, Any] | None = None
+    ) -> Outcome:
         url = f"{self.settings.endpoint}{path}"  # type: ignore[attr-defined]
         response = self.session.request(
             method, url, json=body, headers={"Idempotency-Key": job.idempotency_key}
@@ -81,7 +81,9 @@ class SandboxIntegration(Integration):
         return self._send("POST", f"/v1/{self.channel}/orders/{order.id}", job, body)
 
     def on_order_paid(self, job: JobContext) -> Outcome:
-        return self._send("POST", f"/v1/{self.channel}/orders/{job.object_id}/payments", job, {"paid": True})
+        return self._send(
+            "POST", f"/v1/{self.channel}/orders/{job.object_id}/payments", job, {"paid": True}
+        )
 
     def on_product_upserted(self, job: JobContext) -> Outcome:
         product = self.host.read("product", job.object_id, self.channel)

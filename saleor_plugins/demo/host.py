@@ -59,15 +59,30 @@ class DemoHost:
         )
         zero = _money(0, cur)
         total = _money(order.total, cur)
-        customer = self._read_customer(str(order.customer_id), channel) if order.customer_id else None
+        customer = (
+            self._read_customer(str(order.customer_id), channel) if order.customer_id else None
+        )
         return s.Order(
-            id=str(order.pk), number=str(order.pk)[:8], channel=order.channel,
-            status=order.status, charge_status=order.charge_status, currency=cur,
-            email=order.email, lines=lines, subtotal_net=total, subtotal_gross=total,
-            shipping_net=zero, shipping_gross=zero, total_net=total, total_gross=total,
+            id=str(order.pk),
+            number=str(order.pk)[:8],
+            channel=order.channel,
+            status=order.status,
+            charge_status=order.charge_status,
+            currency=cur,
+            email=order.email,
+            lines=lines,
+            subtotal_net=total,
+            subtotal_gross=total,
+            shipping_net=zero,
+            shipping_gross=zero,
+            total_net=total,
+            total_gross=total,
             total_charged=total if order.charge_status == "full" else zero,
-            total_refunded=zero, discount=zero, customer=customer,
-            created_at=order.created_at, updated_at=order.updated_at,
+            total_refunded=zero,
+            discount=zero,
+            customer=customer,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
         )
 
     def _read_product(self, object_id: str, channel: str) -> s.Product | None:
@@ -76,16 +91,25 @@ class DemoHost:
             return None
         variants = tuple(
             s.Variant(
-                id=str(v.pk), sku=v.sku, name=v.name,
-                prices=tuple(s.ChannelPrice(c, _money(v.price, v.currency)) for c in product.channels),
+                id=str(v.pk),
+                sku=v.sku,
+                name=v.name,
+                prices=tuple(
+                    s.ChannelPrice(c, _money(v.price, v.currency)) for c in product.channels
+                ),
                 stocks=(s.Stock("default", v.quantity),),
             )
             for v in product.variants.all()
         )
         return s.Product(
-            id=str(product.pk), slug=f"product-{product.pk}", name=product.name,
-            description=product.description, product_type="default", category="",
-            category_path=(), variants=variants,
+            id=str(product.pk),
+            slug=f"product-{product.pk}",
+            name=product.name,
+            description=product.description,
+            product_type="default",
+            category="",
+            category_path=(),
+            variants=variants,
             listings=tuple(s.ChannelListing(c, True) for c in product.channels),
             updated_at=product.updated_at,
         )
@@ -95,8 +119,13 @@ class DemoHost:
         if c is None:
             return None
         return s.Customer(
-            id=str(c.pk), email=c.email, first_name=c.first_name, last_name=c.last_name,
-            language=c.language, marketing_consent=c.marketing_consent, updated_at=c.updated_at,
+            id=str(c.pk),
+            email=c.email,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            language=c.language,
+            marketing_consent=c.marketing_consent,
+            updated_at=c.updated_at,
         )
 
     def iter_ids(self, object_type: str, channel: str) -> Iterator[str]:
@@ -109,7 +138,9 @@ class DemoHost:
                 if channel in p.channels:
                     yield str(p.pk)
 
-    def iter_objects(self, object_type: str, channel: str, *, page_size: int = 500) -> Iterator[Any]:
+    def iter_objects(
+        self, object_type: str, channel: str, *, page_size: int = 500
+    ) -> Iterator[Any]:
         for object_id in self.iter_ids(object_type, channel):
             obj = self.read(object_type, object_id, channel)
             if obj is not None:
@@ -120,14 +151,14 @@ class DemoHost:
             "pk", "channel", "created_at"
         ):
             yield Change(EventType.ORDER_CREATED.value, str(oid), (channel,), created)
-        for pid, channels, updated in DemoProduct.objects.filter(
-            updated_at__gte=since
-        ).values_list("pk", "channels", "updated_at"):
+        for pid, channels, updated in DemoProduct.objects.filter(updated_at__gte=since).values_list(
+            "pk", "channels", "updated_at"
+        ):
             yield Change(EventType.PRODUCT_UPSERTED.value, str(pid), tuple(channels), updated)
 
     def customer_channels(self, customer_id: str) -> tuple[str, ...]:
         return tuple(
-            DemoOrder.objects.filter(customer_id=customer_id)
+            DemoOrder.objects.filter(customer_id=int(customer_id))
             .values_list("channel", flat=True)
             .distinct()
         )

@@ -36,10 +36,12 @@ class SandboxState:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def _reply(self, code: int, body: dict[str, Any] | bytes, headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self, code: int, body: dict[str, Any] | bytes, headers: dict[str, str] | None = None
+    ) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "demo-not-secret")  # noqa: S105 - demo only
+SECRET_KEY = os.environ.get("SECRET_KEY", "demo-not-secret")
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -26,8 +26,9 @@ def install(integration: str, channel: str, *, active: bool = True, **config: An
     )
 
 
-def place_order(channel: str, email: str, lines: list[dict[str, Any]], *,
-                emit: bool = True) -> DemoOrder:
+def place_order(
+    channel: str, email: str, lines: list[dict[str, Any]], *, emit: bool = True
+) -> DemoOrder:
     total = sum(Decimal(str(x["unit_price"])) * x["quantity"] for x in lines)
     with transaction.atomic():
         order = DemoOrder.objects.create(channel=channel, email=email, lines=lines, total=total)
@@ -53,8 +54,12 @@ def mark_paid(order: DemoOrder) -> None:
         )
 
 
-def upsert_product(name: str, channels: list[str], variants: list[dict[str, Any]],
-                   product: DemoProduct | None = None) -> DemoProduct:
+def upsert_product(
+    name: str,
+    channels: list[str],
+    variants: list[dict[str, Any]],
+    product: DemoProduct | None = None,
+) -> DemoProduct:
     with transaction.atomic():
         if product is None:
             product = DemoProduct.objects.create(name=name, channels=channels)

@@ -6,95 +6,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Circuit',
+            name="Circuit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('integration', models.CharField(max_length=100)),
-                ('channel', models.CharField(max_length=255)),
-                ('is_open', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('retry_at', models.DateTimeField(blank=True, null=True)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('reason', models.TextField(blank=True, default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("integration", models.CharField(max_length=100)),
+                ("channel", models.CharField(max_length=255)),
+                ("is_open", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("retry_at", models.DateTimeField(blank=True, null=True)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("reason", models.TextField(blank=True, default="")),
             ],
             options={
-                'db_table': 'saleor_plugins_circuit',
-                'constraints': [models.UniqueConstraint(fields=('integration', 'channel'), name='saleor_plugins_circuit_once')],
+                "db_table": "saleor_plugins_circuit",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "channel"), name="saleor_plugins_circuit_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('integration', models.CharField(max_length=100)),
-                ('channel', models.CharField(max_length=255)),
-                ('provider_event_id', models.CharField(max_length=255)),
-                ('event_type', models.CharField(max_length=100)),
-                ('payload', models.JSONField()),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("integration", models.CharField(max_length=100)),
+                ("channel", models.CharField(max_length=255)),
+                ("provider_event_id", models.CharField(max_length=255)),
+                ("event_type", models.CharField(max_length=100)),
+                ("payload", models.JSONField()),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'db_table': 'saleor_plugins_inbound_event',
-                'constraints': [models.UniqueConstraint(fields=('integration', 'provider_event_id'), name='saleor_plugins_inbound_once')],
+                "db_table": "saleor_plugins_inbound_event",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "provider_event_id"),
+                        name="saleor_plugins_inbound_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('integration', models.CharField(max_length=100)),
-                ('channel', models.CharField(max_length=255)),
-                ('event', models.CharField(max_length=40)),
-                ('object_type', models.CharField(max_length=20)),
-                ('object_id', models.CharField(max_length=255)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('dedupe_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('coalesce_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('coalesced', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('dead', 'Dead'), ('skipped', 'Skipped')], default='pending', max_length=12)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('not_before', models.DateTimeField(default=django.utils.timezone.now)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('last_status_code', models.IntegerField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("integration", models.CharField(max_length=100)),
+                ("channel", models.CharField(max_length=255)),
+                ("event", models.CharField(max_length=40)),
+                ("object_type", models.CharField(max_length=20)),
+                ("object_id", models.CharField(max_length=255)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("dedupe_key", models.CharField(blank=True, max_length=255, null=True)),
+                ("coalesce_key", models.CharField(blank=True, max_length=255, null=True)),
+                ("coalesced", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("dead", "Dead"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("not_before", models.DateTimeField(default=django.utils.timezone.now)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("last_status_code", models.IntegerField(blank=True, null=True)),
             ],
             options={
-                'db_table': 'saleor_plugins_job',
-                'indexes': [models.Index(condition=models.Q(('status__in', ['pending', 'running'])), fields=['status', 'not_before'], name='saleor_plugins_job_due'), models.Index(fields=['integration', 'channel', 'object_type', 'object_id', 'id'], name='saleor_plugins_job_object'), models.Index(fields=['created_at'], name='saleor_plugins_job_created')],
-                'constraints': [models.UniqueConstraint(fields=('integration', 'channel', 'dedupe_key'), name='saleor_plugins_job_dedupe'), models.UniqueConstraint(condition=models.Q(('status', 'pending'), ('coalesce_key__isnull', False)), fields=('integration', 'channel', 'coalesce_key'), name='saleor_plugins_job_coalesce')],
+                "db_table": "saleor_plugins_job",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status__in", ["pending", "running"])),
+                        fields=["status", "not_before"],
+                        name="saleor_plugins_job_due",
+                    ),
+                    models.Index(
+                        fields=["integration", "channel", "object_type", "object_id", "id"],
+                        name="saleor_plugins_job_object",
+                    ),
+                    models.Index(fields=["created_at"], name="saleor_plugins_job_created"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("integration", "channel", "dedupe_key"),
+                        name="saleor_plugins_job_dedupe",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending"), ("coalesce_key__isnull", False)),
+                        fields=("integration", "channel", "coalesce_key"),
+                        name="saleor_plugins_job_coalesce",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('integration', models.CharField(max_length=100)),
-                ('channel', models.CharField(max_length=255)),
-                ('event', models.CharField(max_length=40)),
-                ('object_type', models.CharField(max_length=20)),
-                ('object_id', models.CharField(max_length=255)),
-                ('outcome', models.CharField(max_length=12)),
-                ('status_code', models.IntegerField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('job', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='saleor_plugins_core.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("integration", models.CharField(max_length=100)),
+                ("channel", models.CharField(max_length=255)),
+                ("event", models.CharField(max_length=40)),
+                ("object_type", models.CharField(max_length=20)),
+                ("object_id", models.CharField(max_length=255)),
+                ("outcome", models.CharField(max_length=12)),
+                ("status_code", models.IntegerField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="saleor_plugins_core.job",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'saleor_plugins_attempt',
-                'indexes': [models.Index(fields=['integration', 'channel', 'created_at'], name='saleor_plugins_attempt_recent')],
+                "db_table": "saleor_plugins_attempt",
+                "indexes": [
+                    models.Index(
+                        fields=["integration", "channel", "created_at"],
+                        name="saleor_plugins_attempt_recent",
+                    )
+                ],
             },
         ),
     ]
