@@ -1,0 +1,1 @@
+"""Google Merchant Center: live product sync through the Merchant API, and product feeds."""

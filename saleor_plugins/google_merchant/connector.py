@@ -1,0 +1,120 @@
+"""The Google Merchant Center integration: live product sync through the Merchant API.
+
+A product job reads the product fresh and upserts one offer per variant (deleting the
+offers of variants left out, or of every variant when the product left the channel). Due
+product jobs of the same channel are claimed alongside and sent in the same HTTP batch.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import Any, ClassVar
+
+from django.utils import timezone
+
+from ..core.errors import PermanentError
+from ..core.events import EventType
+from ..core.hookspecs import hookimpl
+from ..core.integration import Integration, JobContext, Outcome, RateLimit
+from . import batching
+from .client import MerchantClient
+from .settings import GoogleMerchantSettings
+from .sync import INTEGRATION_ID, Plan, plan_deletion, plan_product
+
+
+class GoogleMerchantIntegration(Integration):
+    id = INTEGRATION_ID
+    name = "Google Merchant Center"
+    description = (
+        "Keeps Merchant Center offers in step with the channel's products (Merchant API) and "
+        "serves product feeds (XML and TSV)."
+    )
+    settings_class = GoogleMerchantSettings
+    subscribes = frozenset({EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED})
+    # Merchant API: per-account quotas; a batch counts as one slot here.
+    rate_limit = RateLimit(per_second=5, concurrency=4)
+    #: other due product jobs of the channel sent in the same batch as the one delivered
+    COMPANIONS: ClassVar[int] = 99
+
+    settings: GoogleMerchantSettings
+
+    def account_key(self) -> str:
+        return f"google_merchant:{self.settings.merchant_id}"
+
+    @cached_property
+    def client(self) -> MerchantClient:
+        return MerchantClient(self.settings)
+
+    # -- handlers ---------------------------------------------------------------------------
+    def on_product_upserted(self, job: JobContext) -> Outcome:
+        return self._deliver_with_companions(job)
+
+    def on_product_deleted(self, job: JobContext) -> Outcome:
+        return self._deliver_with_companions(job)
+
+    def plan_for(self, job: JobContext) -> tuple[Plan, str]:
+        """What one product job sends, and a line for the sync log."""
+        variant_ids = job.payload.get("variant_ids") or []
+        if job.event is EventType.PRODUCT_DELETED:
+            return plan_deletion(job.object_id, variant_ids, self.settings), "product deleted"
+        product = self.host.read("product", job.object_id, self.channel)
+        if product is None:
+            # gone: the product_deleted job (which carries the variant ids) removes its offers
+            plan = plan_deletion(job.object_id, variant_ids, self.settings)
+            return plan, "product gone"
+        plan = plan_product(product, self.settings, self.channel, timezone.now())
+        left_out = ", ".join(f"{n} without {f}" for f, n in sorted(plan.skipped.items()))
+        detail = f"{len(plan.upserts)} offer(s) upserted, {len(plan.deletes)} removed"
+        return plan, detail + (f" ({left_out})" if left_out else "")
+
+    def _deliver_with_companions(self, job: JobContext) -> Outcome:
+        started = time.monotonic()
+        companions = batching.claim_companions(job, self.COMPANIONS)
+        jobs = [job, *companions]
+        plans: dict[int, tuple[Plan, str]] = {}
+        errors: dict[int, BaseException] = {}
+        whole = Plan()
+        for each in jobs:
+            try:
+                plans[each.id] = self.plan_for(each)
+            except Exception as e:  # noqa: BLE001 - settled per job below
+                errors[each.id] = e
+                continue
+            whole.extend(plans[each.id][0])
+        try:
+            outcome = self.client.write(whole.upserts, whole.deletes) if len(whole) else None
+        except Exception as e:
+            for companion in companions:
+                batching.settle(companion, errors.get(companion.id, e), started)
+            raise
+        for each in jobs:
+            if each.id in errors:
+                continue
+            plan = plans[each.id][0]
+            keys = {b["offerId"] for b in plan.upserts} | {k for k, _ in plan.deletes}
+            refused = {k: v for k, v in (outcome.refused if outcome else {}).items() if k in keys}
+            if refused:
+                reasons = "; ".join(f"offer {k}: {v}" for k, v in sorted(refused.items()))
+                errors[each.id] = PermanentError(
+                    f"Merchant Center refused {len(refused)} offer(s): {reasons}",
+                    provider="google_merchant",
+                    status=400,
+                )
+        for companion in companions:
+            batching.settle(companion, errors.get(companion.id), started)
+        if job.id in errors:
+            raise errors[job.id]
+        detail = plans[job.id][1]
+        if companions:
+            detail += f"; sent with {len(companions)} other product job(s) in one batch"
+        return Outcome(status_code=200, detail=detail)
+
+    # -- dashboard ------------------------------------------------------------------------
+    def check_settings(self, timeout: float) -> dict[str, Any]:
+        return {}
+
+
+@hookimpl
+def saleor_plugins_integrations() -> list[type[Integration]]:
+    return [GoogleMerchantIntegration]

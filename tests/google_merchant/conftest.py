@@ -1,0 +1,139 @@
+"""Fixtures: the app installed, a fake Merchant API, service-account keys, snapshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import rsa
+from django.apps import apps
+from django.conf import settings as django_settings
+from pytest_httpserver import HTTPServer
+
+from saleor_plugins.core import snapshots as s
+from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
+
+from .fake_merchant import FakeMerchant
+
+APP = "saleor_plugins.google_merchant"
+CHANNEL = "default-channel"
+ACCOUNT = "123456"
+DATA_SOURCE = "777"
+
+# The shared test settings list the kernel and the demo only; install our app (and so its
+# migrations) before the test database is created. (The lead adds it to tests/settings.py.)
+if APP not in django_settings.INSTALLED_APPS:
+    django_settings.INSTALLED_APPS = [*django_settings.INSTALLED_APPS, APP]
+    apps.set_installed_apps(django_settings.INSTALLED_APPS)
+
+
+@pytest.fixture(scope="session")
+def private_key_pem() -> str:
+    _, private = rsa.newkeys(1024)
+    return private.save_pkcs1().decode()
+
+
+@pytest.fixture
+def merchant(httpserver: HTTPServer, settings: Any) -> Iterator[FakeMerchant]:
+    fake = FakeMerchant(httpserver)
+    fake.install()
+    settings.SALEOR_PLUGINS_GOOGLE_MERCHANT_ENDPOINT = fake.url
+    yield fake
+    assert fake.schema_problems == [], fake.schema_problems
+
+
+def service_account(token_uri: str, pem: str) -> str:
+    return json.dumps(
+        {
+            "type": "service_account",
+            "client_email": "saleor@test-project.iam.gserviceaccount.com",
+            "private_key": pem,
+            "private_key_id": "k1",
+            "token_uri": token_uri,
+        }
+    )
+
+
+@pytest.fixture
+def config(merchant: FakeMerchant, private_key_pem: str) -> dict[str, Any]:
+    return {
+        "merchant_id": ACCOUNT,
+        "data_source": DATA_SOURCE,
+        "service_account_json": service_account(merchant.token_uri, private_key_pem),
+        "content_language": "en",
+        "feed_label": "US",
+        "product_url_template": "https://shop.example.com/products/{slug}?variant={variant_id}",
+        "brand_attribute": "brand",
+        "gtin_attribute": "gtin",
+        "color_attribute": "color",
+        "size_attribute": "size",
+    }
+
+
+@pytest.fixture
+def gm_settings(config: dict[str, Any]) -> GoogleMerchantSettings:
+    return GoogleMerchantSettings.parse(config)
+
+
+def plain_settings(**overrides: Any) -> GoogleMerchantSettings:
+    """Settings for mapping tests (no server)."""
+    raw = {
+        "merchant_id": ACCOUNT,
+        "product_url_template": "https://shop.example.com/p/{slug}?v={variant_id}",
+    }
+    return GoogleMerchantSettings.parse(raw | overrides, active=False)
+
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+PAST = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def variant(vid: str = "v1", **kw: Any) -> s.Variant:
+    defaults: dict[str, Any] = {
+        "sku": f"SKU-{vid}",
+        "name": f"Size {vid}",
+        "prices": (s.ChannelPrice(CHANNEL, s.Money(Decimal("19.99"), "USD")),),
+        "stocks": (s.Stock("wh", 5),),
+    }
+    return s.Variant(id=vid, **(defaults | kw))
+
+
+def product(pid: str = "p1", variants: tuple[s.Variant, ...] | None = None, **kw: Any) -> s.Product:
+    defaults: dict[str, Any] = {
+        "slug": f"shirt-{pid}",
+        "name": "Cotton shirt",
+        "description": "Soft cotton shirt.",
+        "product_type": "Shirt",
+        "category": "shirts",
+        "category_path": ("apparel", "shirts"),
+        "variants": variants if variants is not None else (variant("v1"),),
+        "listings": (s.ChannelListing(CHANNEL, True, available_for_purchase_at=PAST),),
+        "media": (s.Media("https://img.example.com/a.jpg"),),
+        "attributes": (s.Attribute("brand", "Brand", ("Acme",)),),
+    }
+    return s.Product(id=pid, **(defaults | kw))
+
+
+class MemoryHost:
+    """A Host over snapshots kept in memory."""
+
+    products: dict[str, s.Product] = {}
+
+    def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
+        return self.products.get(object_id) if object_type == "product" else None
+
+    def iter_objects(
+        self, object_type: str, channel: str, *, page_size: int = 500
+    ) -> Iterator[Any]:
+        for pid in sorted(self.products):
+            item = self.products[pid]
+            if item.listing_in(channel) is not None:
+                yield item
+
+    def iter_ids(self, object_type: str, channel: str) -> Iterator[str]:
+        for item in self.iter_objects(object_type, channel):
+            yield item.id
