@@ -137,3 +137,38 @@ class MemoryHost:
     def iter_ids(self, object_type: str, channel: str) -> Iterator[str]:
         for item in self.iter_objects(object_type, channel):
             yield item.id
+
+
+class InstalledHost(MemoryHost):
+    """Installations from the demo store's table, products from memory."""
+
+    def installation(self, integration: str, channel: str) -> Any:
+        from saleor_plugins.demo.host import DemoHost
+
+        return DemoHost().installation(integration, channel)
+
+    def installations(self, integration: str | None = None) -> Any:
+        from saleor_plugins.demo.host import DemoHost
+
+        return DemoHost().installations(integration)
+
+
+@pytest.fixture
+def installed(
+    transactional_db: None, config: dict[str, Any], settings: Any
+) -> Iterator[dict[str, s.Product]]:
+    """The integration active in CHANNEL over an in-memory catalogue (returned, mutable)."""
+    from saleor_plugins.core import registry
+    from saleor_plugins.core.host import get_host
+    from saleor_plugins.demo.store import install
+    from saleor_plugins.google_merchant import connector
+
+    settings.SALEOR_PLUGINS_HOST = "tests.google_merchant.conftest.InstalledHost"
+    get_host.cache_clear()
+    if not registry.plugin_manager().is_registered(connector):
+        registry.register(connector)
+    install("saleor_plugins.google_merchant", CHANNEL, **config)
+    MemoryHost.products = {}
+    yield MemoryHost.products
+    MemoryHost.products = {}
+    get_host.cache_clear()
