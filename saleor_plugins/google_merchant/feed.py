@@ -1,0 +1,258 @@
+"""Product feed files per channel: XML (RSS 2.0, ``g:`` namespace) and TSV.
+
+Generation streams: snapshots arrive page by page from the host, each offer is written to
+two temporary files at once, and the files are copied to Django's storage in chunks; memory
+stays flat whatever the catalogue size. A run is published (served at the feed URL) only
+past a guard: not when it has no rows, nor under half the rows of the last published run,
+unless forced. Every run records its rows and the variants left out per missing field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
+from django.utils import timezone
+
+from ..core.host import Host
+from ..core.snapshots import Money, Product
+from .mapping import Offer, map_product
+from .models import FeedRun, FeedStatus
+from .settings import GoogleMerchantSettings
+
+G_NS = "http://base.google.com/ns/1.0"
+GUARD_RATIO = 0.5
+CONTENT_TYPES = {
+    "xml": "application/xml; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+COLUMNS = (
+    "id", "item_group_id", "title", "description", "link", "image_link", "additional_image_link",
+    "price", "sale_price", "sale_price_effective_date", "availability", "availability_date",
+    "condition", "brand", "gtin", "mpn", "identifier_exists", "color", "size", "gender",
+    "age_group", "material", "google_product_category", "product_type", "shipping_weight",
+)  # fmt: skip
+
+
+def _money(value: Money | None) -> str:
+    return f"{value.amount:.2f} {value.currency}" if value is not None else ""
+
+
+def _date(value: datetime | None) -> str:
+    return value.isoformat(timespec="minutes") if value is not None else ""
+
+
+def feed_values(offer: Offer) -> dict[str, str | tuple[str, ...]]:
+    """The offer in Google's feed attribute names (repeated attributes as tuples)."""
+    sale_dates = ""
+    if offer.sale_price is not None and (offer.sale_starts or offer.sale_ends):
+        sale_dates = f"{_date(offer.sale_starts)}/{_date(offer.sale_ends)}"
+    return {
+        "id": offer.offer_id,
+        "item_group_id": offer.item_group_id,
+        "title": offer.title,
+        "description": offer.description,
+        "link": offer.link,
+        "image_link": offer.image_link,
+        "additional_image_link": offer.additional_image_links,
+        "price": _money(offer.price),
+        "sale_price": _money(offer.sale_price),
+        "sale_price_effective_date": sale_dates,
+        "availability": offer.availability,
+        "availability_date": _date(offer.availability_date),
+        "condition": offer.condition,
+        "brand": offer.brand,
+        "gtin": offer.gtins,
+        "mpn": offer.mpn,
+        "identifier_exists": "" if offer.identifier_exists else "no",
+        "color": offer.color,
+        "size": offer.size,
+        "gender": offer.gender,
+        "age_group": offer.age_group,
+        "material": offer.material,
+        "google_product_category": offer.google_product_category,
+        "product_type": offer.product_type,
+        "shipping_weight": (
+            f"{offer.shipping_weight_grams.normalize():f} g" if offer.shipping_weight_grams else ""
+        ),
+    }
+
+
+class XmlFeed:
+    def __init__(self, out: IO[str], title: str, link: str) -> None:
+        self.out = out
+        out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="{G_NS}">')
+        out.write(f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>\n")
+
+    def write(self, offer: Offer) -> None:
+        parts = ["<item>"]
+        for name, value in feed_values(offer).items():
+            for item in value if isinstance(value, tuple) else (value,):
+                if item:
+                    parts.append(f"<g:{name}>{escape(item)}</g:{name}>")
+        parts.append("</item>\n")
+        self.out.write("".join(parts))
+
+    def close(self) -> None:
+        self.out.write("</channel></rss>\n")
+
+
+def _cell(value: str | tuple[str, ...]) -> str:
+    text = ",".join(value) if isinstance(value, tuple) else value
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+class TsvFeed:
+    def __init__(self, out: IO[str]) -> None:
+        self.writer = csv.writer(out, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None,
+                                 quotechar=None, lineterminator="\n")  # fmt: skip
+        self.writer.writerow(COLUMNS)
+
+    def write(self, offer: Offer) -> None:
+        values = feed_values(offer)
+        self.writer.writerow([_cell(values[c]) for c in COLUMNS])
+
+    def close(self) -> None:
+        pass
+
+
+def write_feeds(
+    products: Iterable[Product],
+    settings: GoogleMerchantSettings,
+    channel: str,
+    xml_out: IO[str],
+    tsv_out: IO[str],
+    *,
+    now: datetime,
+    title: str = "",
+    on_product: Callable[[], None] | None = None,
+) -> tuple[int, Counter[str]]:
+    """Stream every product's offers into both files; (rows, left out per missing field)."""
+    link = settings.product_url_template.split("/", 3)[:3]
+    xml = XmlFeed(xml_out, title or f"Products of {channel}", "/".join(link))
+    tsv = TsvFeed(tsv_out)
+    rows, skipped = 0, Counter[str]()
+    for product in products:
+        mapped = map_product(product, settings, channel, now)
+        for offer in mapped.offers:
+            xml.write(offer)
+            tsv.write(offer)
+        rows += len(mapped.offers)
+        skipped.update(missing for _, missing in mapped.skipped if missing != "listing")
+        if on_product is not None:
+            on_product()
+    xml.close()
+    tsv.close()
+    return rows, skipped
+
+
+def last_published(channel: str) -> FeedRun | None:
+    return (
+        FeedRun.objects.filter(channel=channel, status=FeedStatus.PUBLISHED).order_by("-id").first()
+    )
+
+
+def guard(rows: int, previous: FeedRun | None) -> str:
+    """Why a run must not be published ("" when it may)."""
+    if rows == 0:
+        return "the run produced no rows"
+    if previous is not None and rows < previous.rows * GUARD_RATIO:
+        return f"{rows} rows is under half of the last published run's {previous.rows}"
+    return ""
+
+
+def _store(storage: Storage, name: str, handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return storage.save(name, File(handle, name=name))
+
+
+def generate(
+    channel: str,
+    settings: GoogleMerchantSettings,
+    host: Host,
+    *,
+    force: bool = False,
+    storage: Storage | None = None,
+    on_product: Callable[[], None] | None = None,
+) -> FeedRun:
+    """Generate the channel's feed files, store them and publish them past the guard."""
+    storage = storage or default_storage
+    run = FeedRun.objects.create(channel=channel, forced=force)
+    previous = last_published(channel)
+    products: Iterator[Product] = host.iter_objects("product", channel)
+    try:
+        with tempfile.TemporaryFile() as xml_raw, tempfile.TemporaryFile() as tsv_raw:
+            xml_text = io.TextIOWrapper(xml_raw, encoding="utf-8", newline="")
+            tsv_text = io.TextIOWrapper(tsv_raw, encoding="utf-8", newline="")
+            rows, skipped = write_feeds(
+                products, settings, channel, xml_text, tsv_text, now=timezone.now(),
+                on_product=on_product,
+            )  # fmt: skip
+            xml_text.flush()
+            tsv_text.flush()
+            base = f"google_merchant/{channel}/feed-{run.pk}"
+            run.xml_path = _store(storage, f"{base}.xml", xml_raw)
+            run.tsv_path = _store(storage, f"{base}.tsv", tsv_raw)
+            xml_text.detach()
+            tsv_text.detach()
+    except Exception as e:
+        run.status, run.reason, run.finished_at = FeedStatus.FAILED, str(e)[:2000], timezone.now()
+        run.save()
+        raise
+    run.rows, run.skipped, run.finished_at = rows, dict(skipped), timezone.now()
+    held = "" if force else guard(rows, previous)
+    run.status = FeedStatus.HELD if held else FeedStatus.PUBLISHED
+    run.reason = held
+    run.save()
+    if not held:
+        _prune(channel, run, storage)
+    return run
+
+
+def _prune(channel: str, keep: FeedRun, storage: Storage) -> None:
+    """Delete the files of older runs once a newer run is published."""
+    for old in FeedRun.objects.filter(channel=channel, id__lt=keep.id).exclude(xml_path=""):
+        for path in (old.xml_path, old.tsv_path):
+            if path and storage.exists(path):
+                storage.delete(path)
+    FeedRun.objects.filter(channel=channel, id__lt=keep.id).update(xml_path="", tsv_path="")
+
+
+def open_published(
+    channel: str, fmt: str, storage: Storage | None = None
+) -> tuple[Any, str] | None:
+    """The published feed file of the channel (an open file, content type), or None."""
+    if fmt not in CONTENT_TYPES:
+        return None
+    run = last_published(channel)
+    if run is None:
+        return None
+    path = run.xml_path if fmt == "xml" else run.tsv_path
+    storage = storage or default_storage
+    if not path or not storage.exists(path):
+        return None
+    return storage.open(path, "rb"), CONTENT_TYPES[fmt]
+
+
+def summary(channel: str) -> str:
+    """One line about the feed for the dashboard."""
+    run = (
+        FeedRun.objects.filter(channel=channel)
+        .exclude(status=FeedStatus.RUNNING)
+        .order_by("-id")
+        .first()
+    )
+    if run is None:
+        return "Feed: not generated yet"
+    left = ", ".join(f"{n} without {f}" for f, n in sorted(run.skipped.items()))
+    text = f"Feed {run.status} {run.finished_at:%Y-%m-%d %H:%M} UTC: {run.rows} rows"
+    text += f"; left out: {left}" if left else ""
+    return text + (f" (held: {run.reason})" if run.status == FeedStatus.HELD else "")

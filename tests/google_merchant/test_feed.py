@@ -1,0 +1,154 @@
+"""Feed files: streamed XML and TSV, the publish guard, the per-run record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+
+from saleor_plugins.core import snapshots as s
+from saleor_plugins.google_merchant import feed
+from saleor_plugins.google_merchant.models import FeedRun, FeedStatus
+
+from .conftest import CHANNEL, MemoryHost, plain_settings, product, variant
+
+G = "{http://base.google.com/ns/1.0}"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> FileSystemStorage:
+    return FileSystemStorage(location=str(tmp_path))
+
+
+@pytest.fixture
+def host() -> MemoryHost:
+    MemoryHost.products = {}
+    return MemoryHost()
+
+
+def catalogue(host: MemoryHost, n: int) -> None:
+    MemoryHost.products = {
+        f"p{i}": product(f"p{i}", (variant(f"v{i}a"), variant(f"v{i}b"))) for i in range(n)
+    }
+
+
+def served(fmt: str, storage: FileSystemStorage) -> str:
+    found = feed.open_published(CHANNEL, fmt, storage)
+    assert found is not None
+    with found[0] as handle:
+        return handle.read().decode()
+
+
+def test_xml_feed_has_one_item_per_variant_in_the_g_namespace(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    catalogue(host, 3)
+    MemoryHost.products["p0"] = product("p0", (variant("x"),), name='Tee <"Rock" & Roll>')
+    run = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    assert run.status == FeedStatus.PUBLISHED and run.rows == 5
+    root = ET.fromstring(served("xml", storage))
+    items = root.findall("channel/item")
+    assert len(items) == 5
+    first = items[0]
+    assert first.findtext(f"{G}id") == "x"
+    assert first.findtext(f"{G}title") == 'Tee <"Rock" & Roll>'
+    assert first.findtext(f"{G}price") == "19.99 USD"
+    assert first.findtext(f"{G}availability") == "in_stock"
+    assert first.findtext(f"{G}identifier_exists") == "no"
+    assert first.findtext(f"{G}item_group_id") == "p0"
+
+
+def test_tsv_feed_has_a_header_and_one_clean_row_per_variant(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    MemoryHost.products = {"p1": product("p1", description="Line one\nline\ttwo")}
+    feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    rows = list(csv.reader(io.StringIO(served("tsv", storage)), delimiter="\t"))
+    assert tuple(rows[0]) == feed.COLUMNS
+    assert len(rows) == 2
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["description"] == "Line one line two"
+    assert record["link"] == "https://shop.example.com/p/shirt-p1?v=v1"
+
+
+def test_repeated_attributes_repeat_in_xml_and_join_in_tsv() -> None:
+    p = product(media=tuple(s.Media(f"https://i/{n}.jpg", sort_order=n) for n in range(3)))
+    offers = (
+        __import__("saleor_plugins.google_merchant.mapping", fromlist=["x"])
+        .map_product(
+            p,
+            plain_settings(),
+            CHANNEL,
+            __import__("tests.google_merchant.conftest", fromlist=["x"]).NOW,
+        )
+        .offers
+    )
+    xml_out, tsv_out = io.StringIO(), io.StringIO()
+    writer = feed.XmlFeed(xml_out, "t", "https://x")
+    writer.write(offers[0])
+    writer.close()
+    assert xml_out.getvalue().count("<g:additional_image_link>") == 2
+    tsv = feed.TsvFeed(tsv_out)
+    tsv.write(offers[0])
+    assert "https://i/1.jpg,https://i/2.jpg" in tsv_out.getvalue()
+
+
+def test_each_run_records_variants_left_out_per_missing_field(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    MemoryHost.products = {
+        "p1": product("p1", (variant("a"), variant("b", prices=()), variant("c", prices=()))),
+        "p2": product("p2", media=()),
+    }
+    run = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    assert run.rows == 1
+    assert run.skipped == {"price": 2, "image_link": 1}
+    assert "2 without price" in feed.summary(CHANNEL)
+
+
+def test_a_run_without_rows_is_held_and_the_last_feed_stays_served(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    catalogue(host, 4)
+    feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    MemoryHost.products = {}
+    run = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    assert run.status == FeedStatus.HELD and "no rows" in run.reason
+    assert served("xml", storage).count("<item>") == 8
+    assert "held" in feed.summary(CHANNEL)
+
+
+def test_a_run_under_half_the_last_is_held_unless_forced(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    catalogue(host, 10)
+    feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    catalogue(host, 4)
+    held = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    assert held.status == FeedStatus.HELD and "under half" in held.reason
+    assert served("xml", storage).count("<item>") == 20
+    forced = feed.generate(CHANNEL, plain_settings(), host, storage=storage, force=True)
+    assert forced.status == FeedStatus.PUBLISHED
+    assert served("xml", storage).count("<item>") == 8
+
+
+def test_a_smaller_run_above_half_is_published_and_old_files_are_removed(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    catalogue(host, 10)
+    first = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    catalogue(host, 6)
+    second = feed.generate(CHANNEL, plain_settings(), host, storage=storage)
+    assert second.status == FeedStatus.PUBLISHED
+    assert not storage.exists(first.xml_path) and storage.exists(second.xml_path)
+    assert FeedRun.objects.get(id=first.id).xml_path == ""
+
+
+def test_nothing_is_served_before_a_feed_is_published(storage: FileSystemStorage) -> None:
+    assert feed.open_published(CHANNEL, "xml", storage) is None
+    assert feed.open_published(CHANNEL, "csv", storage) is None
