@@ -101,6 +101,9 @@ class Order:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    checkout_token: str = ""  # the checkout the order was placed from ("" = none)
+    shipping_method: str = ""  # name of the shipping method / collection point
+    tracking_client_id: str = ""  # the storefront's analytics client id, if it sent one
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,7 @@ class Variant:
     preorder: bool = False
     weight_grams: Decimal | None = None
     external_reference: str = ""
+    preorder_end_date: datetime | None = None
 
     def price_in(self, channel: str) -> ChannelPrice | None:
         return next((p for p in self.prices if p.channel == channel), None)
@@ -212,6 +216,8 @@ class Checkout:
     completed: bool = False
     updated_at: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    order_id: str = ""  # when completed: the order placed from it
 
 
 @dataclass(frozen=True, slots=True)
