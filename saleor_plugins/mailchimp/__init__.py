@@ -1,0 +1,1 @@
+"""Mailchimp: audience, e-commerce store and abandoned carts, per channel."""

@@ -1,0 +1,372 @@
+"""The Mailchimp integration: one audience and one e-commerce store per channel."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from ..core import snapshots as s
+from ..core.errors import ConfigurationError, PermanentError
+from ..core.events import EventType
+from ..core.hookspecs import hookimpl
+from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
+from ..core.models import InboundEvent
+from . import consent, mapping
+from .client import MailchimpClient, NotFound, account_key, subscriber_hash
+from .settings import Data, MailchimpSettings
+from .webhooks import REVOKING, MailchimpReceiver
+
+logger = logging.getLogger(__name__)
+
+#: (account, store id) pairs known to exist in this process: one GET per store, not per job
+_known_stores: set[tuple[str, str]] = set()
+_known_lock = threading.Lock()
+#: member statuses Mailchimp keeps as they are: we never subscribe these again
+FINAL = frozenset({"unsubscribed", "cleaned"})
+
+
+class MailchimpIntegration(Integration):
+    id = "saleor_plugins.mailchimp"
+    name = "Mailchimp"
+    description = (
+        "Audience members who agreed to marketing, and an e-commerce store per channel: "
+        "products, orders, abandoned carts and promo codes."
+    )
+    settings_class = MailchimpSettings
+    subscribes = frozenset(
+        {
+            EventType.ORDER_CREATED,
+            EventType.ORDER_PAID,
+            EventType.ORDER_FULFILLED,
+            EventType.ORDER_CANCELLED,
+            EventType.ORDER_REFUNDED,
+            EventType.PRODUCT_UPSERTED,
+            EventType.PRODUCT_DELETED,
+            EventType.CUSTOMER_UPSERTED,
+            EventType.CHECKOUT_UPSERTED,
+            EventType.VOUCHER_UPSERTED,
+            EventType.VOUCHER_DELETED,
+            EventType.WEBHOOK_RECEIVED,
+        }
+    )
+    customer_route = CustomerRoute.ENGAGED
+    rate_limit = RateLimit(concurrency=10)
+    webhook_receiver = MailchimpReceiver()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert isinstance(self.settings, MailchimpSettings)
+        self.cfg: MailchimpSettings = self.settings
+        self.client = MailchimpClient(self.cfg.secret("api_key"))
+        self.store_id = self.cfg.store_for(self.channel)
+
+    def account_key(self) -> str:
+        return account_key(self.cfg.secret("api_key"))
+
+    # -- the store -------------------------------------------------------------------
+    def ensure_store(self, currency: str = "") -> None:
+        """Create the channel's store on first use; refuse one tied to another audience."""
+        key = (self.account_key(), self.store_id)
+        if key in _known_stores:
+            return
+        try:
+            store = self.client.call(self.client.ecommerce.get_store, self.store_id)
+        except NotFound:
+            store = self.client.call(self.client.ecommerce.add_store, self.store_body(currency))
+        if isinstance(store, dict) and store.get("list_id") not in (None, self.cfg.audience_id):
+            raise ConfigurationError(
+                f"Mailchimp store {self.store_id} belongs to audience {store.get('list_id')}; "
+                "a store stays tied to one audience: set another store ID.",
+                field="audience_id",
+                provider="mailchimp",
+            )
+        with _known_lock:
+            _known_stores.add(key)
+
+    def store_body(self, currency: str = "") -> dict[str, Any]:
+        channel = self.host.read("channel", self.channel, self.channel)
+        name = self.cfg.store_name or getattr(channel, "name", "") or self.channel
+        currency = (
+            self.cfg.currency
+            or getattr(channel, "currency_code", "")
+            or getattr(channel, "currency", "")
+            or currency
+        )
+        if not currency:
+            raise ConfigurationError(
+                "The store's currency is unknown: set the store currency.",
+                field="currency",
+                provider="mailchimp",
+            )
+        body = {
+            "id": self.store_id,
+            "list_id": self.cfg.audience_id,
+            "name": name,
+            "platform": "Saleor",
+            "currency_code": currency,
+        }
+        domain = self.cfg.store_domain or getattr(channel, "domain", "")
+        if domain:
+            body["domain"] = domain
+        return body
+
+    def set_syncing(self, syncing: bool) -> None:
+        self.ensure_store()
+        self.client.call(self.client.ecommerce.update_store, self.store_id, {"is_syncing": syncing})
+
+    # -- the audience ----------------------------------------------------------------
+    def sync_member(
+        self,
+        email: str,
+        agreed: bool | None,
+        customer: s.Customer | None,
+        addr: s.Address | None,
+        lang: str,
+    ) -> str:
+        """Add or update the member if they agreed; unsubscribe if they withdrew.
+
+        Returns the member's status at Mailchimp ("" when untouched)."""
+        if not email or agreed is None or not self.cfg.syncs(Data.CUSTOMERS):
+            return ""
+        lists, audience, sub = self.client.lists, self.cfg.audience_id, subscriber_hash(email)
+        if agreed is False:
+            try:
+                current = self.client.call(lists.get_list_member, audience, sub)
+            except NotFound:
+                return ""
+            if current.get("status") in ("subscribed", "pending"):
+                self.client.call(
+                    lists.update_list_member, audience, sub, {"status": "unsubscribed"}
+                )
+                return "unsubscribed"
+            return str(current.get("status", ""))
+        body = mapping.member(self.cfg, email, customer, addr, lang)
+        result = self.client.call(lists.set_list_member, audience, sub, body)
+        status = str(result.get("status", "")) if isinstance(result, dict) else ""
+        if status in ("transactional", "archived"):
+            # a buyer who now agreed: their consent is new, double opt-in applies
+            status = body["status_if_new"]
+            self.client.call(lists.update_list_member, audience, sub, {"status": status})
+        if self.cfg.tags and status not in FINAL:
+            tags = [{"name": t, "status": "active"} for t in self.cfg.tags]
+            self.client.call(lists.update_list_member_tags, audience, sub, {"tags": tags})
+        return status
+
+    def language_of(self, customer: s.Customer | None, *others: str) -> str:
+        return mapping.language(
+            customer.language if customer else "", *others, self.cfg.default_language
+        )
+
+    # -- handlers: customers ---------------------------------------------------------
+    def on_customer_upserted(self, job: JobContext) -> Outcome:
+        customer = self.host.read("customer", job.object_id, self.channel)
+        if customer is None or not customer.email:
+            return Outcome(detail="customer gone")
+        agreed = mapping.consent(self.cfg.consent_metadata_key, customer)
+        status = self.sync_member(
+            customer.email, agreed, customer, customer.billing_address, self.language_of(customer)
+        )
+        if self.cfg.syncs(Data.CUSTOMERS):
+            self.ensure_store()
+            body = mapping.ecommerce_customer(customer.email, customer)
+            self.client.call(
+                self.client.ecommerce.set_store_customer, self.store_id, body["id"], body
+            )
+        return Outcome(detail=f"member: {status or 'not an audience member'}")
+
+    # -- handlers: orders ------------------------------------------------------------
+    def on_order_created(self, job: JobContext) -> Outcome:
+        order = self.host.read("order", job.object_id, self.channel)
+        if order is None:
+            return Outcome(detail="order gone")
+        checkout = getattr(order, "checkout_token", "")
+        agreed = mapping.consent(self.cfg.consent_metadata_key, order.customer, order.metadata)
+        self.sync_member(
+            order.email,
+            agreed,
+            order.customer,
+            order.billing_address,
+            self.language_of(order.customer, order.language),
+        )
+        outcome = self._sync_order(order)
+        if checkout and self.cfg.syncs(Data.CARTS):
+            # the checkout became this order: no abandoned-cart email for it
+            self.client.delete(self.client.ecommerce.delete_store_cart, self.store_id, checkout)
+        return outcome
+
+    def _order_status(self, job: JobContext) -> Outcome:
+        order = self.host.read("order", job.object_id, self.channel)
+        if order is None:
+            return Outcome(detail="order gone")
+        return self._sync_order(order)
+
+    on_order_paid = on_order_fulfilled = on_order_cancelled = on_order_refunded = _order_status
+
+    def _sync_order(self, order: s.Order) -> Outcome:
+        if not self.cfg.syncs(Data.ORDERS) or not order.email:
+            return Outcome(detail="orders not synced")
+        self.ensure_store(order.currency)
+        body = mapping.order(self.cfg, order)
+        eco = self.client.ecommerce
+        self._with_products(
+            [(x.product_id, x.variant_id) for x in order.lines],
+            lambda: self.client.upsert(
+                eco.update_order,
+                eco.add_store_order,
+                (self.store_id, order.id),
+                body,
+                (self.store_id,),
+            ),
+        )
+        return Outcome(detail=f"order {body['financial_status']}", provider_ids={"order": order.id})
+
+    def _with_products(self, lines: list[tuple[str, str]], send: Any) -> Any:
+        """Send; if Mailchimp does not know a product yet, sync those products once and
+        send again (orders and carts may only name products the store has)."""
+        try:
+            return send()
+        except PermanentError as e:
+            if e.status != 400 or "product" not in str(e).lower():
+                raise
+        for product_id in dict.fromkeys(p for p, _ in lines if p):
+            self.sync_product(product_id)
+        return send()
+
+    # -- handlers: carts -------------------------------------------------------------
+    def on_checkout_upserted(self, job: JobContext) -> Outcome:
+        if not self.cfg.syncs(Data.CARTS):
+            return Outcome(detail="carts not synced")
+        checkout = self.host.read("checkout", job.object_id, self.channel)
+        if checkout is None or checkout.completed or not checkout.email or not checkout.lines:
+            self.ensure_store()
+            self.client.delete(
+                self.client.ecommerce.delete_store_cart, self.store_id, job.object_id
+            )
+            return Outcome(detail="cart removed")
+        agreed = mapping.consent(
+            self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
+        )
+        self.sync_member(
+            checkout.email,
+            agreed,
+            checkout.customer,
+            None,
+            self.language_of(checkout.customer, checkout.language),
+        )
+        self.ensure_store(checkout.currency)
+        body = mapping.cart(self.cfg, checkout)
+        eco = self.client.ecommerce
+        self._with_products(
+            [(x.product_id, x.variant_id) for x in checkout.lines],
+            lambda: self.client.upsert(
+                eco.update_store_cart,
+                eco.add_store_cart,
+                (self.store_id, checkout.token),
+                body,
+                (self.store_id,),
+            ),
+        )
+        return Outcome(detail="cart saved", provider_ids={"cart": checkout.token})
+
+    # -- handlers: products ----------------------------------------------------------
+    def on_product_upserted(self, job: JobContext) -> Outcome:
+        if not self.cfg.syncs(Data.PRODUCTS):
+            return Outcome(detail="products not synced")
+        return Outcome(detail=self.sync_product(job.object_id))
+
+    def sync_product(self, product_id: str) -> str:
+        product = self.host.read("product", product_id, self.channel)
+        eco = self.client.ecommerce
+        if product is None or product.listing_in(self.channel) is None:
+            self.ensure_store()
+            self.client.delete(eco.delete_store_product, self.store_id, product_id)
+            return "product removed"
+        prices = [p for v in product.variants if (p := v.price_in(self.channel))]
+        self.ensure_store(prices[0].price.currency if prices else "")
+        full = mapping.product(self.cfg, product, self.channel)
+        head = mapping.product(self.cfg, product, self.channel, with_variants=False)
+        try:
+            current = self.client.call(eco.update_store_product, self.store_id, product.id, head)
+        except NotFound:
+            self.client.call(eco.add_store_product, self.store_id, full)
+            return "product created"
+        wanted = {v["id"] for v in full["variants"]}
+        for variant in full["variants"]:
+            self.client.call(
+                eco.add_product_variant, self.store_id, product.id, variant["id"], variant
+            )
+        for old in (current or {}).get("variants", []):
+            if old.get("id") not in wanted:
+                self.client.delete(eco.delete_product_variant, self.store_id, product.id, old["id"])
+        return "product updated"
+
+    def on_product_deleted(self, job: JobContext) -> Outcome:
+        if not self.cfg.syncs(Data.PRODUCTS):
+            return Outcome(detail="products not synced")
+        self.ensure_store()
+        self.client.delete(self.client.ecommerce.delete_store_product, self.store_id, job.object_id)
+        return Outcome(detail="product removed")
+
+    # -- handlers: promo codes -------------------------------------------------------
+    def on_voucher_upserted(self, job: JobContext) -> Outcome:
+        if not self.cfg.syncs(Data.PROMO_CODES):
+            return Outcome(detail="promo codes not synced")
+        voucher = self.host.read("voucher", job.object_id, self.channel)
+        if voucher is None:
+            return self.on_voucher_deleted(job)
+        self.ensure_store()
+        self.sync_voucher(voucher)
+        return Outcome(detail=f"{len(voucher.codes)} promo code(s)")
+
+    def sync_voucher(self, voucher: s.Voucher) -> None:
+        eco, store = self.client.ecommerce, self.store_id
+        rule = mapping.promo_rule(voucher)
+        self.client.upsert(
+            eco.update_promo_rule, eco.add_promo_rules, (store, voucher.id), rule, (store,)
+        )
+        for code in voucher.codes:
+            body = mapping.promo_code(self.cfg, voucher, code)
+            self.client.upsert(
+                eco.update_promo_code,
+                eco.add_promo_code,
+                (store, voucher.id, body["id"]),
+                body,
+                (store, voucher.id),
+            )
+
+    def on_voucher_deleted(self, job: JobContext) -> Outcome:
+        if not self.cfg.syncs(Data.PROMO_CODES):
+            return Outcome(detail="promo codes not synced")
+        self.ensure_store()
+        self.client.delete(self.client.ecommerce.delete_promo_rule, self.store_id, job.object_id)
+        return Outcome(detail="promo rule removed")
+
+    # -- inbound ---------------------------------------------------------------------
+    def on_webhook_received(self, job: JobContext) -> Outcome:
+        event = InboundEvent.objects.filter(pk=job.object_id).first()
+        if event is None:
+            return Outcome(detail="inbound event gone")
+        payload = dict(event.payload)
+        if payload.get("kind") == "batch":
+            from .backfill import finish_batch
+
+            return Outcome(detail=finish_batch(self, str(payload.get("id", ""))))
+        kind = str(payload.get("type", ""))
+        if kind not in REVOKING or not payload.get("email"):
+            return Outcome(detail=f"{kind or 'event'} ignored")
+        changed = consent.revoke(
+            consent.Revocation(
+                email=str(payload["email"]),
+                channel=self.channel,
+                metadata_key=self.cfg.consent_metadata_key,
+                reason=kind,
+                detail=str(payload.get("reason", "")),
+            )
+        )
+        return Outcome(detail=f"consent cleared on {changed} record(s) ({kind})")
+
+
+@hookimpl
+def saleor_plugins_integrations() -> list[type[Integration]]:
+    return [MailchimpIntegration]
