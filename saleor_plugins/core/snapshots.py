@@ -232,6 +232,8 @@ class Voucher:
     ends_at: datetime | None = None
     usage_limit: int | None = None
     used: int = 0
+    currency: str = ""  # of a fixed value and of min_spent in this channel
+    min_spent: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
