@@ -1,0 +1,1 @@
+"""Stripe payment gateway: Payment Intents for Saleor's plugin payment API, per channel."""

@@ -1,0 +1,107 @@
+"""The Stripe integration on the kernel: settings, webhook receiver, webhook jobs.
+
+Payment operations (``process_payment`` …) are synchronous Saleor calls and live in
+``plugin.py`` over :mod:`.gateway`. What runs here, in a worker, is the processing of the
+webhooks the kernel stored: each event is reduced to a :class:`~.mapping.PaymentEvent`
+and applied to the store's payment records by a :class:`PaymentHost`.
+
+The host that knows Saleor's payments lives in :mod:`.saleor_ops` (it imports Saleor);
+this module only knows the protocol. It is registered by importing that module, which
+happens lazily here when Saleor is importable, so the connector stays Saleor-free and
+the tests register a recording host instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from typing import Any, Protocol
+
+from ..core.errors import AuthenticationError, IntegrationError, TransientError
+from ..core.hookspecs import hookimpl
+from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
+from ..core.models import InboundEvent
+from . import mapping
+from .client import StripeClient
+from .settings import StripeSettings
+from .webhooks import StripeReceiver
+
+logger = logging.getLogger("saleor_plugins.stripe")
+
+PLUGIN_ID = "saleor_plugins.stripe"
+
+
+class PaymentHost(Protocol):
+    def apply(self, channel: str, event: mapping.PaymentEvent) -> str:
+        """Record the event on the store's payment (idempotently); return a short detail."""
+
+
+_host: PaymentHost | None = None
+
+
+def register_payment_host(host: PaymentHost | None) -> None:
+    global _host
+    _host = host
+
+
+def payment_host() -> PaymentHost:
+    if _host is None and importlib.util.find_spec("saleor") is not None:
+        importlib.import_module("saleor_plugins.stripe.saleor_ops")  # registers itself
+    if _host is None:
+        raise TransientError("no payment host registered to apply Stripe events", provider="stripe")
+    return _host
+
+
+class StripeIntegration(Integration):
+    id = PLUGIN_ID
+    name = "Stripe"
+    description = (
+        "Card, wallet and other payments through Stripe Payment Intents, with manual or "
+        "automatic capture, refunds and webhooks, configured per channel."
+    )
+    settings_class = StripeSettings
+    subscribes = frozenset()  # no store events: payments are synchronous, webhooks are jobs
+    customer_route = CustomerRoute.NONE
+    # Stripe allows 100 read and 100 write requests per second in live mode; webhook jobs
+    # stay well below so checkout calls keep the headroom.
+    rate_limit = RateLimit(per_second=20, concurrency=10)
+    webhook_receiver = StripeReceiver()
+
+    def account_key(self) -> str:
+        settings = self.settings
+        assert isinstance(settings, StripeSettings)
+        return f"stripe:{settings.publishable_key}"
+
+    def on_webhook_received(self, job: JobContext) -> Outcome:
+        inbound = InboundEvent.objects.filter(pk=job.object_id).first()
+        if inbound is None:
+            return Outcome(detail="stored event is gone")
+        payload: dict[str, Any] = inbound.payload
+        event = mapping.payment_event(payload)
+        if event is None:
+            return Outcome(detail=f"{inbound.event_type} not handled")
+        if event.channel and event.channel != self.channel:
+            return Outcome(detail=f"payment belongs to channel {event.channel}")
+        detail = payment_host().apply(self.channel, event)
+        return Outcome(
+            detail=detail, provider_ids={"event": event.event_id, "payment_intent": event.intent_id}
+        )
+
+    def check_settings(self, timeout: float) -> dict[str, str]:
+        """Verify the secret key with one bounded read (no write)."""
+        settings = self.settings
+        assert isinstance(settings, StripeSettings)
+        client = StripeClient(settings.secret("secret_key"), timeout=(timeout, timeout))
+        try:
+            client.request("get", "/v1/webhook_endpoints", {"limit": 1})
+        except AuthenticationError:
+            return {"secret_key": "Stripe refused this secret key."}
+        except IntegrationError as e:
+            logger.warning("stripe: cannot check the key now: %s", e)
+        return {}
+
+
+@hookimpl
+def saleor_plugins_integrations() -> list[type[Integration]]:
+    return [StripeIntegration]

@@ -1,0 +1,79 @@
+"""Give a channel exactly one Stripe webhook endpoint and store its signing secret.
+
+    manage.py saleor_plugins_stripe_register_webhook --channel default-channel \\
+        --base-url https://shop.example.com
+
+Idempotent: run it again and nothing changes (see ``saleor_plugins.stripe.registration``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ....core.errors import IntegrationError
+from ...client import SETUP_TIMEOUT, StripeClient
+from ...registration import Registration, ensure_endpoint, webhook_url
+from ...settings import StripeSettings
+
+
+def register(
+    channel: str,
+    base_url: str,
+    *,
+    load: Callable[[str], list[dict[str, Any]]],
+    save: Callable[[str, str], None],
+    timeout: tuple[float, float] = SETUP_TIMEOUT,
+) -> Registration:
+    settings = StripeSettings.from_configuration(load(channel), active=False)
+    client = StripeClient(settings.secret("secret_key"), timeout=timeout)
+    result = ensure_endpoint(
+        client,
+        url=webhook_url(base_url, channel),
+        channel=channel,
+        have_secret=bool(settings.secret("webhook_secret")),
+    )
+    if result.secret:
+        save(channel, result.secret)
+    return result
+
+
+class Command(BaseCommand):
+    help = "Create (once) the Stripe webhook endpoint of a channel and store its secret."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--channel", required=True, help="channel slug")
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="public https URL of the Saleor API (default: the site's domain)",
+        )
+        parser.add_argument("--timeout", type=float, default=SETUP_TIMEOUT[1])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from ... import saleor_ops  # Saleor's configuration storage
+
+        base_url = options["base_url"] or _site_url()
+        try:
+            result = register(
+                options["channel"],
+                base_url,
+                load=saleor_ops.load_configuration,
+                save=saleor_ops.save_webhook_secret,
+                timeout=(min(3.0, options["timeout"]), options["timeout"]),
+            )
+        except IntegrationError as e:
+            raise CommandError(str(e)) from e
+        verb = "created" if result.created else "already registered"
+        self.stdout.write(
+            f"Stripe webhook endpoint {result.endpoint_id} {verb}"
+            + (f"; removed {', '.join(result.deleted)}" if result.deleted else "")
+        )
+
+
+def _site_url() -> str:
+    from django.contrib.sites.models import Site
+
+    return f"https://{Site.objects.get_current().domain}"

@@ -1,0 +1,286 @@
+"""Stripe events applied to Saleor's payments (imports Saleor; registered on import).
+
+The connector calls :meth:`SaleorPaymentHost.apply` from a worker for each stored
+webhook. Every branch is idempotent (a transaction is recorded only if Saleor has none
+for the same Stripe object and kind) and tolerant of order (a late ``processing`` after
+``succeeded`` changes nothing).
+
+A succeeded or authorised intent whose checkout was never completed (the shopper closed
+the tab after 3-D Secure, the redirect never came back) completes the checkout here,
+once: the checkout row is locked first, as ``checkoutComplete`` does, and the order is
+created from the transaction just recorded, without calling Stripe again (the plugin's
+``confirm_payment`` sees the recorded transaction).
+
+Also used by the webhook registration command to read and store the channel's settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from saleor.checkout.complete_checkout import complete_checkout
+from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+from saleor.checkout.models import Checkout
+from saleor.order import events as order_events
+from saleor.payment import TransactionKind
+from saleor.payment.interface import GatewayResponse
+from saleor.payment.models import Payment, Transaction
+from saleor.payment.utils import (
+    create_transaction,
+    gateway_postprocess,
+    try_void_or_refund_inactive_payment,
+)
+from saleor.plugins.manager import get_plugins_manager
+from saleor.plugins.models import PluginConfiguration
+
+from ..core.errors import PermanentError, TransientError
+from . import mapping
+from .connector import PLUGIN_ID, register_payment_host
+
+logger = logging.getLogger("saleor_plugins.stripe")
+
+SOURCE_WEBHOOK = "webhook"
+
+
+def _payment(intent_id: str) -> Payment | None:
+    if not intent_id:
+        return None
+    return (
+        Payment.objects.filter(gateway=PLUGIN_ID)
+        .filter(Q(psp_reference=intent_id) | Q(transactions__token=intent_id))
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _channel_of(payment: Payment) -> str | None:
+    if payment.order_id:
+        return payment.order.channel.slug
+    if payment.checkout_id:
+        return payment.checkout.channel.slug
+    return None
+
+
+def _recorded(payment: Payment, token: str, kinds: list[str]) -> Transaction | None:
+    return payment.transactions.filter(
+        token=token, kind__in=kinds, is_success=True, action_required=False
+    ).first()
+
+
+def _record(
+    payment: Payment,
+    kind: str,
+    token: str,
+    event: mapping.PaymentEvent,
+    *,
+    postprocess: bool = True,
+) -> Transaction:
+    response = GatewayResponse(
+        is_success=True,
+        action_required=False,
+        kind=kind,
+        amount=event.amount,
+        currency=event.currency or payment.currency,
+        transaction_id=token,
+        error=None,
+        raw_response={"source": SOURCE_WEBHOOK, "event": event.event_id},
+        psp_reference=event.intent_id,
+    )
+    txn = create_transaction(
+        payment,
+        kind=kind,
+        payment_information=None,
+        action_required=False,
+        gateway_response=response,
+        is_success=True,
+    )
+    if postprocess:
+        gateway_postprocess(txn, payment)
+    return txn
+
+
+def _note(payment: Payment, message: str) -> None:
+    if payment.order_id:
+        order_events.order_note_added_event(
+            order=payment.order, user=None, app=None, message=message
+        )
+
+
+class SaleorPaymentHost:
+    def apply(self, channel: str, event: mapping.PaymentEvent) -> str:
+        found = _payment(event.intent_id)
+        if found is None:
+            return f"no Saleor payment for {event.intent_id or 'this event'}"
+        if _channel_of(found) not in (None, channel):
+            return "payment belongs to another channel"
+        with transaction.atomic():
+            # lock order as in checkoutComplete: the checkout, then the payment
+            checkout = None
+            if found.checkout_id:
+                checkout = (
+                    Checkout.objects.select_for_update(of=("self",))
+                    .filter(pk=found.checkout_id)
+                    .first()
+                )
+            payment = Payment.objects.select_for_update(of=("self",)).get(pk=found.pk)
+            handler = getattr(self, f"_on_{event.kind}")
+            detail: str = handler(payment, checkout, event)
+        return detail
+
+    # -- intents -----------------------------------------------------------------------
+    def _paid(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent, kind: str
+    ) -> str:
+        txn = _recorded(payment, event.intent_id, [kind])
+        if not payment.is_active:
+            txn = txn or _record(payment, kind, event.intent_id, event, postprocess=False)
+            try_void_or_refund_inactive_payment(
+                payment, txn, get_plugins_manager(allow_replica=False)
+            )
+            return "payment no longer active: voided or refunded"
+        if payment.order_id:
+            if txn is None:
+                _record(payment, kind, event.intent_id, event)
+                return f"{kind} recorded on order"
+            return f"{kind} already recorded"
+        if txn is None:
+            txn = _record(payment, kind, event.intent_id, event)
+        if checkout is None:
+            return f"{kind} recorded; no checkout to complete"
+        return self._complete(checkout, payment)
+
+    def _complete(self, checkout: Checkout, payment: Payment) -> str:
+        manager = get_plugins_manager(allow_replica=False)
+        lines, unavailable = fetch_checkout_lines(checkout)
+        if unavailable:
+            raise PermanentError(
+                "paid checkout has unavailable lines: the merchant must "
+                f"resolve payment {payment.pk} by hand",
+                provider="stripe",
+            )
+        info = fetch_checkout_info(checkout, lines, manager)
+        try:
+            order, _, _ = complete_checkout(
+                manager=manager,
+                checkout_info=info,
+                lines=lines,
+                payment_data={},
+                store_source=False,
+                user=checkout.user or None,
+                app=None,
+            )
+        except ValidationError as e:
+            raise PermanentError(
+                f"paid checkout could not be completed: {e}", provider="stripe"
+            ) from e
+        return f"checkout completed from webhook: order {getattr(order, 'number', '?')}"
+
+    def _on_succeeded(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        return self._paid(payment, checkout, event, TransactionKind.CAPTURE)
+
+    def _on_capturable(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        if _recorded(payment, event.intent_id, [TransactionKind.CAPTURE]):
+            return "already captured"
+        return self._paid(payment, checkout, event, TransactionKind.AUTH)
+
+    def _on_processing(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        done = [TransactionKind.PENDING, TransactionKind.AUTH, TransactionKind.CAPTURE]
+        if _recorded(payment, event.intent_id, done):
+            return "already recorded"
+        return self._paid(payment, checkout, event, TransactionKind.PENDING)
+
+    def _on_failed(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        if payment.order_id:
+            _note(payment, f"Stripe payment {event.intent_id} failed: {event.reason}")
+        return f"payment failed: {event.reason or event.status}"
+
+    def _on_canceled(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        if _recorded(payment, event.intent_id, [TransactionKind.VOID, TransactionKind.CANCEL]):
+            return "already voided"
+        _record(payment, TransactionKind.CANCEL, event.intent_id, event)
+        if payment.is_active and not payment.order_id:
+            payment.is_active = False
+            payment.save(update_fields=["is_active", "modified_at"])
+        return "payment canceled"
+
+    # -- refunds and disputes -------------------------------------------------------------
+    def _on_refunded(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        known = sum(
+            (
+                t.amount
+                for t in payment.transactions.filter(kind=TransactionKind.REFUND, is_success=True)
+            ),
+            start=mapping.from_minor(0, payment.currency),
+        )
+        missing = event.amount - known
+        if missing <= 0:
+            return "refunds already recorded"
+        token = f"{event.object_id}:refunded:{event.amount}"
+        refund = dataclasses.replace(event, amount=missing)
+        _record(payment, TransactionKind.REFUND, token, refund)
+        _note(payment, f"Stripe refunded {missing} {event.currency} outside Saleor.")
+        return f"refund of {missing} made in Stripe recorded"
+
+    def _on_refund_updated(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        if event.status in ("failed", "canceled"):
+            _note(
+                payment,
+                f"Stripe refund {event.object_id} of {event.amount} "
+                f"{event.currency} {event.status}: {event.reason}",
+            )
+            return f"refund {event.status}"
+        return f"refund {event.status}"
+
+    def _on_dispute(
+        self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
+    ) -> str:
+        if not payment.order_id:
+            raise TransientError("dispute for a payment without an order yet", provider="stripe")
+        _note(
+            payment,
+            f"Stripe dispute {event.object_id}: the customer disputes "
+            f"{event.amount} {event.currency} ({event.reason}). Respond in the "
+            "Stripe dashboard before the deadline.",
+        )
+        return "dispute noted on the order"
+
+
+# -- configuration (webhook registration) ----------------------------------------------------
+def load_configuration(channel: str) -> list[dict[str, Any]]:
+    config = PluginConfiguration.objects.filter(identifier=PLUGIN_ID, channel__slug=channel).first()
+    if config is None:
+        raise PermanentError(f"Stripe is not configured in channel {channel}")
+    return list(config.configuration)
+
+
+def save_webhook_secret(channel: str, secret: str) -> None:
+    with transaction.atomic():
+        config = PluginConfiguration.objects.select_for_update().get(
+            identifier=PLUGIN_ID, channel__slug=channel
+        )
+        items = [i for i in config.configuration if i.get("name") != "webhook_secret"]
+        items.append({"name": "webhook_secret", "value": secret})
+        config.configuration = items
+        config.save(update_fields=["configuration"])
+
+
+register_payment_host(SaleorPaymentHost())
