@@ -1,0 +1,116 @@
+"""Full sync of a channel: stream the catalogue, upsert in batches, delete stale offers.
+
+Every offer of ours (in our API data source) that the channel no longer yields is deleted,
+so no stale item survives. Deleting is guarded like feed publishing: when the channel
+yields nothing, or under half the offers Merchant Center holds for us, nothing is deleted
+unless forced (a broken read must not empty the merchant's account).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from ..core.errors import PermanentError
+from ..core.host import Host
+from .client import BATCH_LIMIT, MerchantClient
+from .settings import GoogleMerchantSettings
+from .sync import Plan, plan_product
+
+REFUSALS_KEPT = 20
+
+
+@dataclass(slots=True)
+class SyncReport:
+    upserted: int = 0
+    deleted: int = 0
+    requests: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    refused: dict[str, str] = field(default_factory=dict)  # first few offer id -> reason
+    refused_count: int = 0
+    held: str = ""  # why stale offers were kept
+
+    def line(self) -> str:
+        left = ", ".join(f"{n} without {f}" for f, n in sorted(self.skipped.items()))
+        text = (
+            f"{self.upserted} offers upserted, {self.deleted} stale offers deleted, "
+            f"{self.refused_count} refused, in {self.requests} batch requests"
+        )
+        text += f"; left out: {left}" if left else ""
+        return text + (f"; stale offers kept: {self.held}" if self.held else "")
+
+
+def input_name(account: str, language: str, label: str, offer_id: str) -> str:
+    raw = f"{language}~{label}~{offer_id}".encode()
+    return f"accounts/{account}/productInputs/{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"
+
+
+def full_sync(
+    channel: str,
+    settings: GoogleMerchantSettings,
+    host: Host,
+    *,
+    client: MerchantClient | None = None,
+    force: bool = False,
+    on_product: Callable[[], None] | None = None,
+    page_size: int = 500,
+) -> SyncReport:
+    client = client or MerchantClient(settings)
+    report = SyncReport()
+    ours: set[str] = set()  # offer ids the channel yields (one short string per variant)
+    pending = Plan()
+    now = timezone.now()
+
+    def flush(plan: Plan) -> None:
+        if not plan.upserts:
+            return
+        outcome = client.write(plan.upserts)
+        report.requests += outcome.requests
+        report.upserted += len(outcome.done)
+        report.refused_count += len(outcome.refused)
+        for key, reason in outcome.refused.items():
+            if len(report.refused) < REFUSALS_KEPT:
+                report.refused[key] = reason
+
+    for product in host.iter_objects("product", channel, page_size=page_size):
+        plan = plan_product(product, settings, channel, now)
+        plan.deletes = []  # stale offers are found by listing below, not guessed here
+        ours.update(body["offerId"] for body in plan.upserts)
+        pending.extend(plan)
+        if len(pending.upserts) >= BATCH_LIMIT:
+            flush(pending)
+            report.skipped += pending.skipped
+            pending = Plan()
+        if on_product is not None:
+            on_product()
+    flush(pending)
+    report.skipped += pending.skipped
+
+    stale: list[tuple[str, str]] = []
+    held_by_us = 0
+    for item in client.iter_products():
+        held_by_us += 1
+        if item.get("offerId") not in ours or (
+            item.get("contentLanguage"),
+            item.get("feedLabel"),
+        ) != (settings.content_language, settings.feed_label):
+            language, label = item.get("contentLanguage", ""), item.get("feedLabel", "")
+            name = input_name(settings.merchant_id, language, label, str(item.get("offerId")))
+            stale.append((str(item.get("offerId")), name))
+    if stale and not force and (not ours or len(ours) < held_by_us * 0.5):
+        report.held = (
+            f"the channel yields {len(ours)} offers against {held_by_us} in Merchant Center; "
+            f"run with --force to delete the other {len(stale)}"
+        )
+        return report
+    for start in range(0, len(stale), BATCH_LIMIT):
+        outcome = client.write(deletes=stale[start : start + BATCH_LIMIT])
+        report.requests += outcome.requests
+        report.deleted += len(outcome.done)
+    if report.refused_count and not report.upserted:
+        raise PermanentError(f"Merchant Center refused every offer: {report.line()}")
+    return report
