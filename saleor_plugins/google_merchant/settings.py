@@ -105,6 +105,19 @@ class GoogleMerchantSettings(ChannelSettings):
         "preorder when it has a date, else out of stock). Off: it is left out.",
     )
 
+    start_full_sync: bool = setting(
+        False,
+        label="Start a full sync on save",
+        help="Tick and save: the whole catalogue is sent and stale offers deleted, in the "
+        "background (the box clears itself).",
+    )
+    regenerate_feed: bool = setting(
+        False,
+        label="Regenerate the feed on save",
+        help="Tick and save: the feed files are rebuilt now and published even if much smaller "
+        "than the last (the box clears itself). Feeds: <plugin URL>/feed.xml and /feed.tsv.",
+    )
+
     @field_validator("merchant_id")
     @classmethod
     def _account(cls, value: str) -> str:
