@@ -178,7 +178,8 @@ def availability_for(
             return None
         return ("preorder", starts) if starts is not None else ("out_of_stock", None)
     if variant.preorder:
-        return "preorder", None
+        end = variant.preorder_end_date
+        return "preorder", end if end is not None and end > now else None
     if not variant.track_inventory or variant.quantity_available > 0:
         return "in_stock", None
     if settings.out_of_stock is OutOfStock.SKIP:

@@ -128,6 +128,14 @@ def test_preorder_variant_is_preorder() -> None:
     )
 
 
+def test_preorder_end_date_becomes_the_availability_date() -> None:
+    end = NOW + timedelta(days=30)
+    p = product(variants=(variant(preorder=True, preorder_end_date=end),))
+    offer = offers(p)[0]
+    assert offer.availability_date == end
+    assert m.product_attributes(offer)["availabilityDate"].startswith("2026-12-27")
+
+
 def test_product_not_yet_available_is_left_out_unless_the_merchant_lists_it_as_preorder() -> None:
     later = NOW + timedelta(days=10)
     p = product(listings=(s.ChannelListing(CHANNEL, True, available_for_purchase_at=later),))
