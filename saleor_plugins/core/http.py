@@ -69,7 +69,11 @@ def raise_for_response(response: requests.Response, provider: str) -> requests.R
 
 
 def transport_error(error: BaseException, provider: str) -> IntegrationError:
-    """A timeout, reset or DNS failure: always worth retrying."""
+    """A timeout, reset or DNS failure: always worth retrying.
+
+    ``error`` (the cause the caller chains) is scrubbed in place: its message holds the URL.
+    """
+    secrets.scrub_exception(error)
     return TransientError(
         secrets.scrub(f"{provider} unreachable: {type(error).__name__}: {error}"),
         provider=provider,

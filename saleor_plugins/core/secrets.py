@@ -40,6 +40,40 @@ def scrub(text: str) -> str:
     return pattern.sub(MASK, text)
 
 
+def scrub_exception(error: BaseException) -> BaseException:
+    """Scrub an exception chain in place and return it.
+
+    Transport libraries put the full URL in their messages (``requests``: "Max retries
+    exceeded with url: /k/<key>/..."), and a chained cause is printed in full by
+    tracebacks and error trackers. Every exception in the chain (``__cause__``,
+    ``__context__`` and exceptions carried in ``args``) has its string args scrubbed.
+    """
+    seen: set[int] = set()
+    stack: list[BaseException] = [error]
+    while stack:
+        exc = stack.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        try:
+            exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
+        except (AttributeError, TypeError):  # an exception type with read-only args
+            pass
+        for attr in ("url", "msg", "strerror"):
+            value = getattr(exc, attr, None)
+            if isinstance(value, str) and scrub(value) != value:
+                try:
+                    setattr(exc, attr, scrub(value))
+                except (AttributeError, TypeError):
+                    pass
+        stack += [a for a in exc.args if isinstance(a, BaseException)]
+        reason = getattr(exc, "reason", None)  # urllib3 keeps the underlying error here
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+        stack += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+    return error
+
+
 def scrub_any(value: Any) -> Any:
     """Scrub strings inside dicts and lists (for payloads written to the sync log)."""
     if isinstance(value, str):
