@@ -159,7 +159,7 @@ def test_a_refused_key_opens_the_circuit_and_jobs_wait_without_calls(
     assert sandbox.state.requests == 1  # one provider call, no retry storm
 
     breaker = Circuit.objects.get()
-    assert breaker.is_open and "invalid api key" in breaker.reason
+    assert breaker.is_open and breaker.retry_at and "invalid api key" in breaker.reason
     assert refused.calls == [(SANDBOX, CHANNEL, breaker.reason)]  # the merchant is told once
     for order in orders:
         job = job_of(order)
@@ -177,7 +177,7 @@ def test_once_retry_at_passes_exactly_one_job_probes(sandbox: Sandbox, refused, 
     assert outcomes == ["circuit", "circuit", "circuit"]
     assert sandbox.state.requests == 2  # the first refusal and one probe
     breaker = Circuit.objects.get()
-    assert breaker.failures == 2  # the wait doubles
+    assert breaker.failures == 2 and breaker.retry_at is not None  # the wait doubles
     assert breaker.retry_at - timezone.now() > circuit.FIRST_WAIT
 
 

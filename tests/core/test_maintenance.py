@@ -1,0 +1,106 @@
+"""The safety nets: the sweep finds lost dispatches and dead workers, reconciliation
+finds events that were never emitted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from saleor_plugins.core import delivery, maintenance, outbox
+from saleor_plugins.core.models import Job, JobStatus
+from saleor_plugins.demo import store
+from saleor_plugins.demo.sandbox import Sandbox
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANNEL = "default-channel"
+LINES = [{"sku": "SKU-1", "name": "Mug", "quantity": 1, "unit_price": "5.00"}]
+LATER = maintenance.GRACE + timedelta(seconds=1)
+
+
+def test_a_job_whose_dispatch_was_lost_is_dispatched_by_the_sweep(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    broker.down = True
+    order = store.place_order(CHANNEL, "a@example.com", LINES)  # the order is still saved
+    job = Job.objects.get()
+    broker.down = False
+    assert broker.ids() == []
+
+    assert maintenance.sweep() == 0  # within the grace period it may still be in flight
+    Job.objects.update(not_before=timezone.now() - LATER)  # a minute passes
+    assert maintenance.sweep() == 1
+    assert broker.ids() == [job.id]
+    assert maintenance.sweep() == 0  # not re-sent on every sweep...
+    assert maintenance.sweep(now_offset=LATER) == 1  # ...only if still waiting a minute on
+
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    assert sandbox_installed.state.effects[f"POST /v1/{CHANNEL}/orders/{order.pk}"] == 1
+
+
+def test_a_job_left_running_by_a_dead_worker_is_released_after_its_lease(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    order = store.place_order(CHANNEL, "a@example.com", LINES)
+    job = Job.objects.get()
+    assert delivery.claim(job.id) is not None  # the worker claimed it, then died
+    broker.sent.clear()
+
+    maintenance.sweep(now_offset=LATER)
+    assert Job.objects.get().status == JobStatus.RUNNING  # its lease still runs
+
+    maintenance.sweep(now_offset=delivery.LEASE + timedelta(seconds=1))
+    released = Job.objects.get()
+    assert released.status == JobStatus.PENDING and released.not_before <= timezone.now()
+    assert "worker lost" in released.last_error
+    assert broker.ids() == [job.id]
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    assert sandbox_installed.state.effects[f"POST /v1/{CHANNEL}/orders/{order.pk}"] == 1
+
+
+def test_the_sweep_prunes_the_old_sync_log_but_keeps_dead_jobs(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    for _ in range(2):
+        store.place_order(CHANNEL, "a@example.com", LINES)
+    first, second = Job.objects.order_by("id")
+    delivery.deliver(first.id)
+    Job.objects.filter(id=second.id).update(status=JobStatus.DEAD, finished_at=timezone.now())
+    old = timezone.now() - maintenance.retention() - timedelta(days=1)
+    Job.objects.update(finished_at=old)
+    maintenance.sweep()
+    assert list(Job.objects.values_list("id", flat=True)) == [second.id]
+
+
+def test_an_order_committed_without_its_emit_is_emitted_once(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    lost = store.place_order(CHANNEL, "a@example.com", LINES, emit=False)  # died before emit
+    store.place_order(CHANNEL, "b@example.com", LINES)  # emitted normally
+
+    assert maintenance.reconcile() == 0  # too recent: its request may still be running
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    assert maintenance.reconcile(settle=timedelta(0)) == 0
+    assert Job.objects.filter(object_id=str(lost.pk)).count() == 1
+    for job in Job.objects.all():
+        assert delivery.deliver(job.id).outcome == "succeeded"
+    assert sandbox_installed.state.effects[f"POST /v1/{CHANNEL}/orders/{lost.pk}"] == 1
+
+
+def test_a_product_change_is_covered_by_a_pending_job_only(
+    sandbox_installed: Sandbox, broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = store.upsert_product("Mug", [CHANNEL], [])
+    assert maintenance.reconcile(settle=timedelta(0)) == 0  # its pending job covers it
+
+    job = Job.objects.get()
+    assert delivery.claim(job.id) is not None  # the job has read the product...
+    with monkeypatch.context() as m:  # ...when a change is saved and its emit lost
+        m.setattr(outbox, "emit", lambda *a, **k: [])
+        store.upsert_product("Mug v2", [CHANNEL], [], product=product)
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    assert maintenance.reconcile(settle=timedelta(0)) == 0
+    assert Job.objects.filter(status=JobStatus.PENDING).count() == 1
