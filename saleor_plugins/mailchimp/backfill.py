@@ -98,7 +98,7 @@ class Backfill:
         poll_interval: float = 5.0,
         wait_timeout: float = 6 * 3600.0,
         progress: ProgressFactory | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.mc = integration
         self.channel = integration.channel

@@ -180,7 +180,7 @@ class MailchimpIntegration(Integration):
         order = self.host.read("order", job.object_id, self.channel)
         if order is None:
             return Outcome(detail="order gone")
-        checkout = getattr(order, "checkout_token", "")
+        checkout = order.checkout_token
         agreed = mapping.consent(self.cfg.consent_metadata_key, order.customer, order.metadata)
         self.sync_member(
             order.email,
@@ -210,7 +210,7 @@ class MailchimpIntegration(Integration):
         body = mapping.order(self.cfg, order)
         eco = self.client.ecommerce
         self._with_products(
-            [(x.product_id, x.variant_id) for x in order.lines],
+            [(x.product_id, x.variant_id, x.product_name) for x in order.lines],
             lambda: self.client.upsert(
                 eco.update_order,
                 eco.add_store_order,
@@ -221,17 +221,44 @@ class MailchimpIntegration(Integration):
         )
         return Outcome(detail=f"order {body['financial_status']}", provider_ids={"order": order.id})
 
-    def _with_products(self, lines: list[tuple[str, str]], send: Any) -> Any:
-        """Send; if Mailchimp does not know a product yet, sync those products once and
+    def _with_products(self, lines: list[tuple[str, str, str]], send: Any) -> Any:
+        """Send; if Mailchimp does not know a product yet, create those products once and
         send again (orders and carts may only name products the store has)."""
         try:
             return send()
         except PermanentError as e:
             if e.status != 400 or "product" not in str(e).lower():
                 raise
-        for product_id in dict.fromkeys(p for p, _ in lines if p):
-            self.sync_product(product_id)
+        for product_id, variant_id, name in dict.fromkeys(lines):
+            if product_id:
+                self.ensure_product(product_id, variant_id, name)
         return send()
+
+    def ensure_product(self, product_id: str, variant_id: str, name: str) -> None:
+        product = self.host.read("product", product_id, self.channel)
+        if product is not None and product.listing_in(self.channel) is not None:
+            self.sync_product(product_id)
+            return
+        # an order may name a product no longer sold here: Mailchimp still needs it
+        eco, title = self.client.ecommerce, name or product_id
+        variant = {
+            "id": variant_id or product_id,
+            "title": title,
+            "inventory_quantity": 0,
+            "visibility": "hidden",
+        }
+        try:
+            self.client.call(
+                eco.add_store_product,
+                self.store_id,
+                {"id": product_id, "title": title, "variants": [variant]},
+            )
+        except PermanentError as e:
+            if "already exists" not in str(e).lower():
+                raise
+            self.client.call(
+                eco.add_product_variant, self.store_id, product_id, variant["id"], variant
+            )
 
     # -- handlers: carts -------------------------------------------------------------
     def on_checkout_upserted(self, job: JobContext) -> Outcome:
@@ -258,7 +285,7 @@ class MailchimpIntegration(Integration):
         body = mapping.cart(self.cfg, checkout)
         eco = self.client.ecommerce
         self._with_products(
-            [(x.product_id, x.variant_id) for x in checkout.lines],
+            [(x.product_id, x.variant_id, x.product_name) for x in checkout.lines],
             lambda: self.client.upsert(
                 eco.update_store_cart,
                 eco.add_store_cart,

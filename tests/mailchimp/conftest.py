@@ -281,3 +281,19 @@ def tables(django_db_blocker: Any) -> Iterator[None]:
 
 def with_consent(c: s.Customer, value: str) -> s.Customer:
     return replace(c, metadata={**c.metadata, "marketing_consent": value})
+
+
+@pytest.fixture
+def kernel(host: MemoryHost, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryHost]:
+    """The kernel's delivery loop sees the Mailchimp integration and the memory host."""
+    from saleor_plugins.core import delivery, registry
+    from saleor_plugins.mailchimp import backfill
+
+    monkeypatch.setattr(delivery, "get_host", lambda: host)
+    monkeypatch.setattr(backfill, "get_host", lambda: host)
+    registered = registry.plugin_manager().is_registered(connector)
+    if not registered:
+        registry.register(connector)
+    yield host
+    if not registered:
+        registry.unregister(connector)

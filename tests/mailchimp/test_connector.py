@@ -206,7 +206,7 @@ def test_checkout_with_an_email_becomes_a_cart_removed_when_completed(
     assert cart["checkout_url"] == "https://shop.example.com/cart/chk-1"
     assert cart["customer"]["opt_in_status"] is False
     completed = order()
-    host.add("order", _with_checkout_token(completed, "chk-1"))
+    host.add("order", replace(completed, checkout_token="chk-1"))
     mc.handle(job(EventType.ORDER_CREATED, "o1"))
     assert fake.get(f"{STORE}/carts/chk-1") is None
     assert fake.get(f"{STORE}/orders/o1") is not None
@@ -273,12 +273,11 @@ def test_vouchers_become_promo_rules_and_codes(
     assert fake.get(f"{STORE}/promo-rules/v1") is None
 
 
-def _with_checkout_token(o: Any, token: str) -> Any:
-    """The order snapshot gains ``checkout_token`` in the kernel; until then, a subclass."""
-    if hasattr(o, "checkout_token"):
-        return replace(o, checkout_token=token)
-    carrier = type("OrderWithCheckout", (), {})()
-    for name in o.__slots__:
-        setattr(carrier, name, getattr(o, name))
-    carrier.checkout_token = token
-    return carrier
+def test_an_order_naming_a_product_no_longer_sold_here_still_reaches_the_store(
+    fake: FakeMailchimp, mc: MailchimpIntegration, host: MemoryHost
+) -> None:
+    host.add("order", order(pid="gone"))  # the product was deleted since
+    mc.handle(job(EventType.ORDER_CREATED, "o1"))
+    assert fake.get(f"{STORE}/orders/o1") is not None
+    placeholder = fake.get(f"{STORE}/products/gone/variants/gone-v0")
+    assert placeholder is not None and placeholder["visibility"] == "hidden"
