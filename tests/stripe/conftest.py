@@ -17,7 +17,7 @@ SECRET_KEY = "sk_test_51Fake0123456789abcdefSECRET"
 PUBLISHABLE_KEY = "pk_test_51Fake0123456789abcdefPUBLIC"
 WEBHOOK_SECRET = "whsec_fake0123456789abcdef0123456789"
 
-RAW_SETTINGS = {
+RAW_SETTINGS: dict[str, Any] = {
     "publishable_key": PUBLISHABLE_KEY,
     "secret_key": SECRET_KEY,
     "webhook_secret": WEBHOOK_SECRET,

@@ -105,6 +105,7 @@ class FakeState:
     effects: Counter[str] = field(default_factory=Counter)  # money moved, per kind
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     delay_after: float = 0.0  # seconds to sleep after processing (client timeout tests)
+    delay_method: str | None = None  # only requests with this method are delayed
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -151,7 +152,7 @@ class FakeStripe:
                     state, method, split.path, params, dict(self.headers.items())
                 )
                 data = json.dumps(payload).encode()
-                if state.delay_after:
+                if state.delay_after and state.delay_method in (None, method):
                     time.sleep(state.delay_after)
                 try:
                     self.send_response(status)

@@ -1,0 +1,177 @@
+"""Stored Stripe webhooks processed by the kernel's worker, through a payment host."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from saleor_plugins.core import delivery, registry, webhooks
+from saleor_plugins.core.models import Attempt, Job
+from saleor_plugins.demo.store import install
+from saleor_plugins.stripe import connector
+from saleor_plugins.stripe.connector import PLUGIN_ID, StripeIntegration
+from saleor_plugins.stripe.mapping import PaymentEvent
+from saleor_plugins.stripe.webhooks import StripeReceiver
+
+from .conftest import RAW_SETTINGS, make_settings
+from .fake_stripe import FakeState, event, sign
+
+CHANNEL = "default-channel"
+STATE = FakeState("sk_test_unused")
+
+
+class RecordingHost:
+    def __init__(self) -> None:
+        self.applied: list[tuple[str, PaymentEvent]] = []
+
+    def apply(self, channel: str, event: PaymentEvent) -> str:
+        self.applied.append((channel, event))
+        return f"applied {event.kind}"
+
+
+@pytest.fixture
+def host(db: None) -> Iterator[RecordingHost]:
+    pm = registry.plugin_manager()
+    added = not pm.is_registered(connector)
+    if added:
+        registry.register(connector)
+    install(PLUGIN_ID, CHANNEL, **RAW_SETTINGS)
+    recording = RecordingHost()
+    connector.register_payment_host(recording)
+    yield recording
+    connector.register_payment_host(None)
+    if added:
+        registry.unregister(connector)
+
+
+def receive(type_: str, obj: dict[str, Any], event_id: str = "evt_1") -> int:
+    evt = event(STATE, type_, obj)
+    evt["id"] = event_id
+    body = json.dumps(evt).encode()
+    code, _ = webhooks.receive(
+        StripeReceiver(),
+        integration=PLUGIN_ID,
+        channel=CHANNEL,
+        settings=make_settings(),
+        path="webhooks/",
+        body=body,
+        headers={"stripe-signature": sign(body, RAW_SETTINGS["webhook_secret"])},
+    )
+    return code
+
+
+def run_jobs() -> list[str]:
+    return [
+        delivery.deliver(job_id).outcome
+        for job_id in Job.objects.order_by("id").values_list("id", flat=True)
+    ]
+
+
+def succeeded_intent(**overrides: Any) -> dict[str, Any]:
+    intent = STATE.sample("payment_intent")
+    intent.update(
+        id="pi_123",
+        status="succeeded",
+        amount=1099,
+        amount_received=1099,
+        currency="usd",
+        metadata={
+            "saleor_payment_id": "UGF5bWVudDox",
+            "saleor_checkout_token": "chk-1",
+            "saleor_channel": CHANNEL,
+        },
+    )
+    intent.update(overrides)
+    return intent
+
+
+def test_a_succeeded_intent_reaches_the_payment_host_in_the_worker(host: RecordingHost) -> None:
+    assert receive("payment_intent.succeeded", succeeded_intent()) == 200
+    assert host.applied == []  # nothing is processed in the provider's request
+    assert run_jobs() == ["succeeded"]
+    [(channel, applied)] = host.applied
+    assert channel == CHANNEL
+    assert (applied.kind, applied.intent_id, applied.amount, applied.checkout_token) == (
+        "succeeded",
+        "pi_123",
+        Decimal("10.99"),
+        "chk-1",
+    )
+    assert Attempt.objects.get().outcome == "succeeded"
+
+
+def test_a_duplicate_event_is_applied_once(host: RecordingHost) -> None:
+    receive("payment_intent.succeeded", succeeded_intent(), "evt_dup")
+    receive("payment_intent.succeeded", succeeded_intent(), "evt_dup")
+    run_jobs()
+    assert len(host.applied) == 1
+
+
+@pytest.mark.parametrize(
+    ("type_", "obj", "kind"),
+    [
+        ("payment_intent.payment_failed", {"status": "requires_payment_method"}, "failed"),
+        ("payment_intent.canceled", {"status": "canceled"}, "canceled"),
+        ("payment_intent.amount_capturable_updated", {"status": "requires_capture"}, "capturable"),
+        ("payment_intent.processing", {"status": "processing"}, "processing"),
+    ],
+)
+def test_each_intent_event_is_handled(
+    host: RecordingHost, type_: str, obj: dict[str, Any], kind: str
+) -> None:
+    receive(type_, succeeded_intent(**obj))
+    run_jobs()
+    assert [e.kind for _, e in host.applied] == [kind]
+
+
+def test_refunds_and_disputes_are_handled(host: RecordingHost) -> None:
+    charge = {
+        **STATE.sample("charge"),
+        "payment_intent": "pi_123",
+        "amount_refunded": 500,
+        "currency": "usd",
+    }
+    refund = {
+        **STATE.sample("refund"),
+        "payment_intent": "pi_123",
+        "status": "failed",
+        "failure_reason": "expired_or_canceled_card",
+    }
+    dispute = {**STATE.sample("dispute"), "payment_intent": "pi_123", "reason": "fraudulent"}
+    receive("charge.refunded", charge, "evt_a")
+    receive("charge.refund.updated", refund, "evt_b")
+    receive("charge.dispute.created", dispute, "evt_c")
+    run_jobs()
+    kinds = [(e.kind, e.intent_id) for _, e in host.applied]
+    assert kinds == [("refunded", "pi_123"), ("refund_updated", "pi_123"), ("dispute", "pi_123")]
+    assert host.applied[1][1].reason == "expired_or_canceled_card"
+
+
+def test_an_unhandled_event_type_is_stored_but_changes_nothing(host: RecordingHost) -> None:
+    receive("customer.created", STATE.sample("customer"))
+    assert run_jobs() == ["succeeded"]
+    assert host.applied == []
+
+
+def test_an_event_for_another_channel_is_not_applied(host: RecordingHost) -> None:
+    receive(
+        "payment_intent.succeeded", succeeded_intent(metadata={"saleor_channel": "other-channel"})
+    )
+    assert run_jobs() == ["succeeded"]
+    assert host.applied == []
+
+
+def test_without_a_payment_host_the_job_is_retried_not_lost(host: RecordingHost) -> None:
+    connector.register_payment_host(None)
+    receive("payment_intent.succeeded", succeeded_intent())
+    assert run_jobs() == ["retry"]
+    assert "no payment host" in Job.objects.get().last_error
+
+
+def test_the_integration_subscribes_to_no_store_event() -> None:
+    assert StripeIntegration.subscribes == frozenset()
+    assert StripeIntegration.webhook_receiver is not None
