@@ -92,9 +92,9 @@ class XmlFeed:
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="{G_NS}">')
         out.write(f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>\n")
 
-    def write(self, offer: Offer) -> None:
+    def write(self, offer: Offer, values: dict[str, str | tuple[str, ...]] | None = None) -> None:
         parts = ["<item>"]
-        for name, value in feed_values(offer).items():
+        for name, value in (values or feed_values(offer)).items():
             for item in value if isinstance(value, tuple) else (value,):
                 if item:
                     parts.append(f"<g:{name}>{escape(item)}</g:{name}>")
@@ -107,7 +107,9 @@ class XmlFeed:
 
 def _cell(value: str | tuple[str, ...]) -> str:
     text = ",".join(value) if isinstance(value, tuple) else value
-    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return text
 
 
 class TsvFeed:
@@ -116,8 +118,8 @@ class TsvFeed:
                                  quotechar=None, lineterminator="\n")  # fmt: skip
         self.writer.writerow(COLUMNS)
 
-    def write(self, offer: Offer) -> None:
-        values = feed_values(offer)
+    def write(self, offer: Offer, values: dict[str, str | tuple[str, ...]] | None = None) -> None:
+        values = values or feed_values(offer)
         self.writer.writerow([_cell(values[c]) for c in COLUMNS])
 
     def close(self) -> None:
@@ -143,8 +145,9 @@ def write_feeds(
     for product in products:
         mapped = map_product(product, settings, channel, now)
         for offer in mapped.offers:
-            xml.write(offer)
-            tsv.write(offer)
+            values = feed_values(offer)
+            xml.write(offer, values)
+            tsv.write(offer, values)
         rows += len(mapped.offers)
         skipped.update(missing for _, missing in mapped.skipped if missing != "listing")
         if on_product is not None:

@@ -6,6 +6,7 @@ import json
 import re
 import string
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import SecretStr, field_validator
 
@@ -190,6 +191,7 @@ class GoogleMerchantSettings(ChannelSettings):
         return parse_category_mapping(self.category_mapping)
 
 
+@lru_cache(maxsize=64)
 def parse_category_mapping(text: str) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):

@@ -1,0 +1,226 @@
+"""Google Merchant benchmark (figures printed, nothing asserted).
+
+1. Feed generation for 100,000 and 1,000,000 variants from a synthetic catalogue (no DB):
+   the streaming writer (XML + TSV to temporary files) beside an in-memory build of the same
+   feed (every offer collected, then both documents rendered to strings), in the same run:
+   seconds, variants per second, peak memory growth (RSS sampled every 20 ms).
+2. Merchant API HTTP requests per 1,000 changed variants against the local fake server
+   driven through the real client: one job at a time, jobs sent with their companions
+   (the connector's batching), and the full sync.
+
+Run: DJANGO_SETTINGS_MODULE=tests.settings /work/venv312/bin/python bench/google_merchant_feed.py
+     [--sizes 100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django
+
+import tests.settings as test_settings
+
+if "saleor_plugins.google_merchant" not in test_settings.INSTALLED_APPS:
+    test_settings.INSTALLED_APPS = [*test_settings.INSTALLED_APPS, "saleor_plugins.google_merchant"]
+django.setup()
+
+from saleor_plugins.core import snapshots as s  # noqa: E402
+from saleor_plugins.google_merchant import feed  # noqa: E402
+from saleor_plugins.google_merchant.mapping import map_product  # noqa: E402
+from saleor_plugins.google_merchant.settings import GoogleMerchantSettings  # noqa: E402
+
+CHANNEL = "default-channel"
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+VARIANTS_PER_PRODUCT = 4
+SETTINGS = GoogleMerchantSettings.parse(
+    {
+        "merchant_id": "123456",
+        "product_url_template": "https://shop.example.com/products/{slug}?variant={variant_id}",
+        "brand_attribute": "brand",
+        "gtin_attribute": "gtin",
+        "color_attribute": "color",
+        "size_attribute": "size",
+        "category_mapping": "shirts = Apparel & Accessories > Clothing > Shirts & Tops",
+    },
+    active=False,
+)
+SALE = s.Money(Decimal("14.99"), "USD")
+DESCRIPTION = "A soft, breathable cotton shirt cut for everyday wear. " * 6
+
+
+def catalogue(variants: int) -> Iterator[s.Product]:
+    """Synthetic products, built on the fly (the catalogue is never held)."""
+    listing = (
+        s.ChannelListing(CHANNEL, True, available_for_purchase_at=datetime(2026, 1, 1, tzinfo=UTC)),
+    )
+    brand = (s.Attribute("brand", "Brand", ("Acme",)),)
+    for p in range(variants // VARIANTS_PER_PRODUCT):
+        vs = tuple(
+            s.Variant(
+                id=f"UHJvZHVjdFZhcmlhbnQ6{p * VARIANTS_PER_PRODUCT + v}",
+                sku=f"SKU-{p}-{v}",
+                name=("S", "M", "L", "XL")[v],
+                prices=(s.ChannelPrice(CHANNEL, s.Money(Decimal("19.99") + v, "USD"),
+                                       discounted_price=SALE if v == 0 else None),),
+                stocks=(s.Stock("main", (p + v) % 7),),
+                attributes=(s.Attribute("size", "Size", (("S", "M", "L", "XL")[v],)),
+                            s.Attribute("gtin", "GTIN", (f"{4006381000000 + p * 4 + v}",))),
+                weight_grams=Decimal(250),
+            )
+            for v in range(VARIANTS_PER_PRODUCT)
+        )  # fmt: skip
+        yield s.Product(
+            id=f"UHJvZHVjdDo{p}",
+            slug=f"cotton-shirt-{p}",
+            name=f"Cotton shirt {p}",
+            description=DESCRIPTION,
+            product_type="Shirt",
+            category="shirts",
+            category_path=("apparel", "shirts"),
+            variants=vs,
+            listings=listing,
+            attributes=(*brand, s.Attribute("color", "Colour", (("Blue", "Red")[p % 2],))),
+            media=(s.Media(f"https://img.example.com/{p}/1.jpg"),
+                   s.Media(f"https://img.example.com/{p}/2.jpg")),
+        )  # fmt: skip
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure(work: Callable[[], int]) -> tuple[int, float, int]:
+    """(variants written, seconds, peak RSS growth in bytes)."""
+    gc.collect()
+    base = rss()
+    peak = [base]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    rows = work()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    peak[0] = max(peak[0], rss())
+    return rows, seconds, peak[0] - base
+
+
+def streaming(variants: int) -> int:
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as x,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as t,
+    ):
+        rows, _ = feed.write_feeds(catalogue(variants), SETTINGS, CHANNEL, x, t, now=NOW)
+    return rows
+
+
+def in_memory(variants: int) -> int:
+    offers = [o for p in catalogue(variants) for o in map_product(p, SETTINGS, CHANNEL, NOW).offers]
+    xml_out, tsv_out = io.StringIO(), io.StringIO()
+    xml, tsv = feed.XmlFeed(xml_out, "t", "https://shop.example.com"), feed.TsvFeed(tsv_out)
+    for offer in offers:
+        xml.write(offer)
+        tsv.write(offer)
+    xml.close()
+    documents = (xml_out.getvalue(), tsv_out.getvalue())
+    rows = len(offers) if all(documents) else 0
+    del offers, documents, xml_out, tsv_out
+    return rows
+
+
+def feeds(sizes: list[int]) -> None:
+    print("Feed generation (XML + TSV, synthetic catalogue, 4 variants per product)")
+    print(f"{'variants':>10} {'build':>10} {'seconds':>9} {'variants/s':>11} {'peak growth':>12}")
+    for size in sizes:
+        for name, work in (("streaming", streaming), ("in-memory", in_memory)):
+            rows, seconds, growth = measure(lambda work=work, size=size: work(size))
+            print(f"{rows:>10,} {name:>10} {seconds:>9.1f} {rows / seconds:>11,.0f} "
+                  f"{growth / 2**20:>9.1f} MiB", flush=True)  # fmt: skip
+
+
+def requests_per_thousand() -> None:
+    import json
+
+    import rsa
+    from pytest_httpserver import HTTPServer
+
+    from saleor_plugins.google_merchant.client import MerchantClient
+    from saleor_plugins.google_merchant.connector import GoogleMerchantIntegration
+    from saleor_plugins.google_merchant.sync import Plan, plan_product
+    from tests.google_merchant.fake_merchant import FakeMerchant
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    try:
+        fake = FakeMerchant(server)
+        fake.install()
+        _, key = rsa.newkeys(1024)
+        info = {"type": "service_account", "client_email": "b@p.iam.gserviceaccount.com",
+                "private_key": key.save_pkcs1().decode(), "token_uri": fake.token_uri}  # fmt: skip
+        settings = GoogleMerchantSettings.parse(
+            {
+                "merchant_id": "123456",
+                "data_source": "777",
+                "service_account_json": json.dumps(info),
+                "product_url_template": "https://shop.example.com/p/{slug}",
+            }
+        )
+        products = list(catalogue(1000))
+        plans = [plan_product(p, settings, CHANNEL, NOW) for p in products]
+
+        def run(groups: list[list[Plan]]) -> int:
+            fake.http_requests.clear()
+            client = MerchantClient(settings, api_endpoint=fake.url)
+            for group in groups:
+                whole = Plan()
+                for plan in group:
+                    whole.extend(plan)
+                client.write(whole.upserts, whole.deletes)
+            return sum(v for k, v in fake.http_requests.items() if k != "token")
+
+        per_job = run([[p] for p in plans])
+        size = GoogleMerchantIntegration.COMPANIONS + 1
+        companions = run([plans[i : i + size] for i in range(0, len(plans), size)])
+        full = run([plans])
+        print("\nMerchant API HTTP requests per 1,000 changed variants (250 products x 4)")
+        print(f"  one request per variant (no batching)          : {1000:>5}")
+        print(f"  one batch per product job                      : {per_job:>5}")
+        print(f"  product jobs with companions ({size} per batch)  : {companions:>5}")
+        print(f"  full sync (up to 1,000 calls per batch)        : {full:>5}")
+        held = len(fake.offers())
+        print(f"  (plus one OAuth token request per worker and hour; {held} offers held)")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100000,1000000")
+    args = parser.parse_args()
+    requests_per_thousand()
+    print()
+    feeds([int(x) for x in args.sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()
