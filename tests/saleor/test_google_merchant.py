@@ -1,0 +1,223 @@
+"""Google Merchant Center inside a real Saleor: mutations -> Merchant API calls, feed URL.
+
+The plugin is active in two channels, each with its own API data source on the fake
+Merchant API, so a call reaching the wrong channel shows up as an offer in the wrong source.
+Jobs are delivered in the test (Saleor's test settings run Celery eagerly, which the kernel
+refuses for provider calls).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import graphene
+import pytest
+import rsa
+from saleor.graphql.tests.utils import get_graphql_content
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_plugins.core import delivery
+from saleor_plugins.core.models import Job, JobStatus
+from tests.google_merchant.fake_merchant import FakeMerchant
+
+pytestmark = pytest.mark.saleor
+
+GM = "saleor_plugins.google_merchant"
+PLUGIN = "saleor_plugins.google_merchant.plugin.GoogleMerchantPlugin"
+ACCOUNT = "123456"
+SOURCES = {"usd": f"accounts/{ACCOUNT}/dataSources/1", "pln": f"accounts/{ACCOUNT}/dataSources/2"}
+
+
+@pytest.fixture(scope="module")
+def pem() -> str:
+    return rsa.newkeys(1024)[1].save_pkcs1().decode()
+
+
+@pytest.fixture
+def merchant(httpserver, settings) -> Any:  # type: ignore[no-untyped-def]
+    from saleor_plugins.core import registry
+    from saleor_plugins.google_merchant import connector
+
+    settings.PLUGINS = [*settings.PLUGINS, PLUGIN]
+    if not registry.plugin_manager().is_registered(connector):
+        registry.register(connector)
+    fake = FakeMerchant(httpserver)
+    fake.install()
+    settings.SALEOR_PLUGINS_GOOGLE_MERCHANT_ENDPOINT = fake.url
+    yield fake
+    assert fake.schema_problems == []
+
+
+@pytest.fixture
+def active(merchant, pem, channel_USD, channel_PLN) -> FakeMerchant:  # type: ignore[no-untyped-def]
+    import json
+
+    key = json.dumps({"type": "service_account", "client_email": "s@p.iam.gserviceaccount.com",
+                      "private_key": pem, "token_uri": merchant.token_uri})  # fmt: skip
+    for channel, source in ((channel_USD, "1"), (channel_PLN, "2")):
+        config = {
+            "merchant_id": ACCOUNT,
+            "data_source": source,
+            "service_account_json": key,
+            "feed_label": channel.default_country.code,
+            "product_url_template": "https://shop.example.com/{channel}/{slug}?v={variant_id}",
+        }
+        PluginConfiguration.objects.update_or_create(
+            identifier=GM, channel=channel,
+            defaults={"active": True,
+                      "configuration": [{"name": k, "value": v} for k, v in config.items()]},
+        )  # fmt: skip
+    return merchant
+
+
+def deliver_all() -> list[tuple[str, str, str]]:
+    """Deliver every pending job of ours; (channel, event, outcome) per job."""
+    done = []
+    for job in Job.objects.filter(integration=GM, status=JobStatus.PENDING).order_by("id"):
+        result = delivery.deliver(job.id)
+        done.append((job.channel, job.event, result.outcome))
+    return done
+
+
+def gid(kind: str, pk: int) -> str:
+    return graphene.Node.to_global_id(kind, pk)
+
+
+PRODUCT_UPDATE = """
+mutation($id: ID!, $input: ProductInput!) {
+  productUpdate(id: $id, input: $input) { errors { field message } }
+}
+"""
+LISTING_UPDATE = """
+mutation($id: ID!, $input: ProductChannelListingUpdateInput!) {
+  productChannelListingUpdate(id: $id, input: $input) { errors { field message } }
+}
+"""
+STOCKS_UPDATE = """
+mutation($variantId: ID!, $stocks: [StockInput!]!) {
+  productVariantStocksUpdate(variantId: $variantId, stocks: $stocks) { errors { field message } }
+}
+"""
+PRODUCT_DELETE = """
+mutation($id: ID!) { productDelete(id: $id) { errors { field message } } }
+"""
+
+
+@pytest.fixture
+def staff(staff_api_client, permission_manage_products):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_products)
+    return staff_api_client
+
+
+def update(staff, product, name: str) -> None:  # type: ignore[no-untyped-def]
+    variables = {"id": gid("Product", product.pk), "input": {"name": name}}
+    data = get_graphql_content(staff.post_graphql(PRODUCT_UPDATE, variables))
+    assert data["data"]["productUpdate"]["errors"] == []
+
+
+def test_product_update_upserts_the_offer_in_the_listed_channel_only(
+    staff, active, product_with_image, channel_USD
+):  # type: ignore[no-untyped-def]
+    update(staff, product_with_image, "Renamed shirt")
+    assert deliver_all() == [(channel_USD.slug, "product_upserted", "succeeded")]
+    variant = product_with_image.variants.get()
+    offers = active.offers(SOURCES["usd"])
+    assert list(offers) == [str(variant.pk)]
+    attrs = offers[str(variant.pk)]["productAttributes"]
+    assert attrs["title"] == "Renamed shirt"
+    assert attrs["price"] == {"amountMicros": "10000000", "currencyCode": "USD"}
+    assert attrs["availability"] == "IN_STOCK"
+    assert attrs["imageLink"].startswith("https://example.com/media/")
+    assert active.offers(SOURCES["pln"]) == {}
+
+
+def test_unpublishing_and_removing_the_channel_delete_the_offer(
+    staff, active, product_with_image, channel_USD
+):  # type: ignore[no-untyped-def]
+    update(staff, product_with_image, "Shirt")
+    deliver_all()
+    assert active.offers(SOURCES["usd"])
+    variables = {
+        "id": gid("Product", product_with_image.pk),
+        "input": {
+            "updateChannels": [{"channelId": gid("Channel", channel_USD.pk), "isPublished": False}]
+        },
+    }
+    get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    assert deliver_all() == [(channel_USD.slug, "product_upserted", "succeeded")]
+    assert active.offers() == {}
+    update(staff, product_with_image, "Shirt again")  # unpublished: still nothing listed
+    deliver_all()
+    assert active.offers() == {}
+    variables = {"id": gid("Product", product_with_image.pk),
+                 "input": {"removeChannels": [gid("Channel", channel_USD.pk)]}}  # fmt: skip
+    get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    # routed to the channel it was synced to, although no longer listed there
+    assert [c for c, _, _ in deliver_all()] == [channel_USD.slug]
+    assert active.offers() == {}
+
+
+def test_listing_in_a_second_channel_reaches_that_channel(
+    staff, active, product_with_image, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    variant = product_with_image.variants.get()
+    variant.channel_listings.create(channel=channel_PLN, price_amount=40, currency="PLN")
+    variables = {"id": gid("Product", product_with_image.pk), "input": {"updateChannels": [{
+        "channelId": gid("Channel", channel_PLN.pk), "isPublished": True,
+        "availableForPurchaseAt": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}]}}  # fmt: skip
+    get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    assert sorted(c for c, _, o in deliver_all() if o == "succeeded") == sorted(
+        [channel_USD.slug, channel_PLN.slug]
+    )
+    pln = active.offers(SOURCES["pln"])[str(variant.pk)]["productAttributes"]
+    assert pln["price"] == {"amountMicros": "40000000", "currencyCode": "PLN"}
+    assert str(variant.pk) in active.offers(SOURCES["usd"])
+
+
+@pytest.mark.xfail(
+    reason="Saleor 3.24 calls no plugin hook on productVariantStocksUpdate (app webhooks only); "
+    "needs the adapter's stock-change capture",
+    strict=False,
+)
+def test_stock_update_changes_availability(staff, active, product_with_image, channel_USD):  # type: ignore[no-untyped-def]
+    update(staff, product_with_image, "Shirt")
+    deliver_all()
+    variant = product_with_image.variants.get()
+    stock = variant.stocks.get()
+    empty = [{"warehouse": gid("Warehouse", stock.warehouse_id), "quantity": 0}]
+    variables = {"variantId": gid("ProductVariant", variant.pk), "stocks": empty}
+    get_graphql_content(staff.post_graphql(STOCKS_UPDATE, variables))
+    assert deliver_all() == [(channel_USD.slug, "product_upserted", "succeeded")]
+    attrs = active.offers(SOURCES["usd"])[str(variant.pk)]["productAttributes"]
+    assert attrs["availability"] == "OUT_OF_STOCK"
+
+
+def test_product_delete_deletes_its_offers(staff, active, product_with_image, channel_USD):  # type: ignore[no-untyped-def]
+    update(staff, product_with_image, "Shirt")
+    deliver_all()
+    data = get_graphql_content(
+        staff.post_graphql(PRODUCT_DELETE, {"id": gid("Product", product_with_image.pk)})
+    )
+    assert data["data"]["productDelete"]["errors"] == []
+    outcomes = deliver_all()
+    assert {o for _, _, o in outcomes} == {"succeeded"}
+    assert {e for _, e, _ in outcomes} == {"product_deleted"}
+    assert active.offers() == {}
+    assert all(c.method == "DELETE" for c in active.calls[-len(outcomes) :])
+
+
+def test_the_feed_url_serves_the_channels_feed(
+    client, active, product_with_image, channel_USD, channel_PLN, media_root
+):  # type: ignore[no-untyped-def]
+    from saleor_plugins.google_merchant import tasks
+
+    tasks.generate_feed(channel_USD.slug, force=True)
+    variant = product_with_image.variants.get()
+    response = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.xml")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert f"<g:id>{variant.pk}</g:id>" in body and "<g:price>10.00 USD</g:price>" in body
+    tsv = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.tsv")
+    assert b"".join(tsv.streaming_content).decode().count("\n") == 2
+    assert client.get(f"/plugins/channel/{channel_PLN.slug}/{GM}/feed.xml").status_code == 404
