@@ -12,7 +12,7 @@ from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import InboundEvent
-from . import consent, mapping
+from . import channels, consent, mapping
 from .client import MailchimpClient, NotFound, account_key, subscriber_hash
 from .settings import Data, MailchimpSettings
 from .webhooks import REVOKING, MailchimpReceiver
@@ -85,7 +85,9 @@ class MailchimpIntegration(Integration):
             _known_stores.add(key)
 
     def store_body(self, currency: str = "") -> dict[str, Any]:
-        channel = self.host.read("channel", self.channel, self.channel)
+        channel = self.host.read("channel", self.channel, self.channel) or channels.read(
+            self.channel
+        )
         name = self.cfg.store_name or getattr(channel, "name", "") or self.channel
         currency = (
             self.cfg.currency

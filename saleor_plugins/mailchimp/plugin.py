@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.sites.models import Site
 from django.db import transaction
 from django.utils import timezone
 from saleor.account.models import User
+from saleor.channel.models import Channel
 from saleor.checkout.models import CheckoutMetadata
 
 from ..adapter.plugin import IntegrationPlugin
-from . import consent
+from . import channels, consent
 from .connector import MailchimpIntegration
 
 #: written next to the consent key, so a merchant sees why consent was cleared
@@ -42,7 +44,16 @@ def write_revocation(revocation: consent.Revocation) -> int:
     return changed
 
 
+def read_channel(slug: str) -> channels.ChannelInfo | None:
+    channel = Channel.objects.filter(slug=slug).values_list("name", "currency_code").first()
+    if channel is None:
+        return None
+    site = Site.objects.get_current()
+    return channels.ChannelInfo(name=channel[0], currency_code=channel[1], domain=site.domain)
+
+
 consent.register_writer(write_revocation)
+channels.register_reader(read_channel)
 
 
 class MailchimpPlugin(IntegrationPlugin):

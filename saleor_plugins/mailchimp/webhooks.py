@@ -46,7 +46,7 @@ class MailchimpReceiver:
         if not expected:
             raise Rejected("the webhook secret is not configured", status=404)
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Rejected("wrong webhook secret", status=403)
+            raise Rejected("wrong webhook secret")
         if not body.strip():
             return []  # Mailchimp's check of the URL
         fields = parse_form(body)

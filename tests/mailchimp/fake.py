@@ -53,6 +53,8 @@ class FakeState:
     faults: list[tuple[str, str, int, str, str]] = field(default_factory=list)
     latency: float = 0.0  # seconds slept per request (a real delay, for small runs)
     hosts: Counter[str] = field(default_factory=Counter)
+    #: product path -> its variants' paths (so a product's view is not a full scan)
+    variants: dict[str, set[str]] = field(default_factory=dict)
 
 
 class FakeMailchimp:
@@ -292,11 +294,14 @@ class FakeMailchimp:
         self.state.objects[path] = obj
         for v in variants or []:
             self.state.objects[f"{path}/variants/{v['id']}"] = dict(v)
+            self.state.variants.setdefault(path, set()).add(f"{path}/variants/{v['id']}")
+        if "/variants/" in path:
+            self.state.variants.setdefault(path.split("/variants/")[0], set()).add(path)
 
     def _view(self, path: str, obj: dict[str, Any]) -> dict[str, Any]:
         if re.search(r"/products/[^/]+$", path):
-            prefix = path + "/variants/"
-            variants = [v for k, v in self.state.objects.items() if k.startswith(prefix)]
+            paths = sorted(self.state.variants.get(path, ()))
+            variants = [self.state.objects[p] for p in paths if p in self.state.objects]
             return {**obj, "variants": variants}
         return obj
 
