@@ -16,7 +16,8 @@ import time
 
 from django.utils import timezone
 
-from ..core import delivery
+from ..core import delivery, secrets
+from ..core.errors import AuthenticationError, ConfigurationError
 from ..core.events import EventType
 from ..core.integration import JobContext
 from ..core.models import Job, JobStatus
@@ -57,6 +58,12 @@ def settle(job: JobContext, error: BaseException | None, started: float, detail:
     """Record the outcome of a companion job exactly as the kernel records its own."""
     if error is None:
         result = delivery.Result("succeeded", error="")
+    elif isinstance(error, AuthenticationError | ConfigurationError):
+        # the delivered job opens the circuit once; companions just wait behind it (going
+        # through ``_failed`` would count one circuit failure per companion and stretch
+        # the wait to its cap at once)
+        text = secrets.scrub(f"{type(error).__name__}: {error}")[:4000]
+        result = delivery.Result("circuit", status_code=getattr(error, "status", None), error=text)
     else:
         result = delivery._failed(job, error)
     delivery._record(job, result, int((time.monotonic() - started) * 1000))

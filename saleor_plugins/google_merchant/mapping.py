@@ -8,6 +8,7 @@ API's ``ProductInput``; :mod:`.feed` writes the same offer as an XML item or a T
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -69,9 +70,13 @@ class Mapped:
 # -- single rules ---------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def truncate(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, cut at a word boundary with an ellipsis."""
-    text = " ".join(text.split(" ")).strip()
+    """``text`` within ``limit`` characters, cut at a word boundary with an ellipsis;
+    control characters (which XML cannot carry) removed."""
+    text = _CONTROL.sub("", text).strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

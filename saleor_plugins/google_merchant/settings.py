@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from pydantic import SecretStr, field_validator
 
+from ..core import secrets
 from ..core.settings import ChannelSettings, Kind, setting
 
 ACCOUNT_RE = re.compile(r"^(accounts/)?(\d+)$")
@@ -146,9 +147,13 @@ class GoogleMerchantSettings(ChannelSettings):
             info = json.loads(value.get_secret_value())
         except ValueError:
             raise ValueError("Service account key must be the JSON file Google gave.") from None
+        if not isinstance(info, dict):
+            raise ValueError("Service account key must be the JSON file Google gave.")
         missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
-        if not isinstance(info, dict) or missing:
+        if missing:
             raise ValueError(f"Service account key lacks {', '.join(missing)}.")
+        # the whole JSON is scrubbed as a secret; the key inside it must be too
+        secrets.register(str(info["private_key"]).strip())
         return value
 
     @field_validator("content_language")

@@ -130,3 +130,12 @@ def test_creating_a_data_source_returns_its_id(
     assert MerchantClient(gm_settings).create_data_source("Saleor default-channel") == "9001"
     created = merchant.created_sources[0]["primaryProductDataSource"]
     assert created == {"contentLanguage": "en", "feedLabel": "US", "countries": ["US"]}
+
+
+def test_the_private_key_alone_is_scrubbed_from_logs_and_errors(
+    gm_settings: GoogleMerchantSettings, private_key_pem: str
+) -> None:
+    from saleor_plugins.core import secrets
+
+    text = secrets.scrub(f"could not sign with {private_key_pem.strip()}")
+    assert "PRIVATE KEY" not in text and "[redacted]" in text

@@ -134,7 +134,9 @@ def test_refused_credentials_open_the_circuit_once_instead_of_one_error_per_prod
     outcomes = [delivery.deliver(i).outcome for i in ids]
     assert outcomes[0] == "circuit"
     assert merchant.http_requests["token"] <= 2 and merchant.api_calls() == []
-    assert Circuit.objects.get(integration=GM, channel=CHANNEL).is_open
+    breaker = Circuit.objects.get(integration=GM, channel=CHANNEL)
+    assert breaker.is_open and breaker.failures == 1  # one refusal, not one per product
+    assert "PRIVATE KEY" not in breaker.reason
     # every job waits, none spent an attempt or died
     assert set(Job.objects.values_list("status", flat=True)) == {JobStatus.PENDING}
     assert set(Job.objects.values_list("attempts", flat=True)) == {0}

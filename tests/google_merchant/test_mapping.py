@@ -44,6 +44,11 @@ def test_rich_text_description_is_rendered_to_plain_text() -> None:
     assert offers(product(description=doc))[0].description == "Soft & warm"
 
 
+def test_control_characters_xml_cannot_carry_are_removed() -> None:
+    offer = offers(product(name="Tee\x0b shirt", description="Soft\x00 cotton"))[0]
+    assert (offer.title, offer.description) == ("Tee shirt", "Soft cotton")
+
+
 def test_empty_description_falls_back_to_the_name() -> None:
     assert offers(product(description=""))[0].description == "Cotton shirt"
 
