@@ -8,8 +8,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, schedule, secrets
+        from . import checks, secrets
 
         secrets.install_log_scrubber()
         checks.register()
-        schedule.register_periodic_tasks()

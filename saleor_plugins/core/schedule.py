@@ -1,35 +1,30 @@
-"""Periodic tasks, added to the host's Celery beat schedule without editing its settings."""
+"""Periodic tasks, added to the host's Celery beat without editing its settings.
+
+Saleor's beat (django-celery-beat's DatabaseScheduler) writes ``app.conf.beat_schedule``
+into its tables at start. ``add_periodic_task`` on the current app, called when this
+package's tasks module is imported (Celery autodiscovers it before it finalises the
+app), puts our entries there under stable names.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-from django.conf import settings
+from typing import Any
 
 SWEEP_EVERY = timedelta(seconds=60)
 RECONCILE_EVERY = timedelta(minutes=5)
 
-
-def periodic_tasks() -> dict[str, dict[str, object]]:
-    return {
-        "saleor-plugins-sweep": {
-            "task": "saleor_plugins.sweep",
-            "schedule": SWEEP_EVERY,
-            "options": {"expires": SWEEP_EVERY.total_seconds()},
-        },
-        "saleor-plugins-reconcile": {
-            "task": "saleor_plugins.reconcile",
-            "schedule": RECONCILE_EVERY,
-            "options": {"expires": RECONCILE_EVERY.total_seconds()},
-        },
-    }
+ENTRIES = (
+    ("saleor-plugins-sweep", "saleor_plugins.sweep", SWEEP_EVERY),
+    ("saleor-plugins-reconcile", "saleor_plugins.reconcile", RECONCILE_EVERY),
+)
 
 
-def register_periodic_tasks() -> None:
-    """Add our entries to ``CELERY_BEAT_SCHEDULE`` (read by Celery when beat starts)."""
-    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
-    if schedule is None:
-        schedule = {}
-        settings.CELERY_BEAT_SCHEDULE = schedule
-    for name, entry in periodic_tasks().items():
-        schedule.setdefault(name, entry)
+def register_periodic_tasks(app: Any) -> None:
+    for name, task, every in ENTRIES:
+        app.add_periodic_task(
+            every.total_seconds(),
+            app.signature(task),
+            name=name,
+            expires=every.total_seconds(),
+        )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import current_app, shared_task
 
-from . import delivery, maintenance
+from . import delivery, maintenance, schedule
 
 
 @shared_task(
@@ -25,3 +25,6 @@ def sweep() -> int:
 @shared_task(name="saleor_plugins.reconcile", ignore_result=True)
 def reconcile() -> int:
     return maintenance.reconcile()
+
+
+schedule.register_periodic_tasks(current_app)
