@@ -268,7 +268,6 @@ class MailchimpIntegration(Integration):
             return Outcome(detail="carts not synced")
         checkout = self.host.read("checkout", job.object_id, self.channel)
         if checkout is None or checkout.completed or not checkout.email or not checkout.lines:
-            self.ensure_store()
             self.client.delete(
                 self.client.ecommerce.delete_store_cart, self.store_id, job.object_id
             )
@@ -308,7 +307,6 @@ class MailchimpIntegration(Integration):
         product = self.host.read("product", product_id, self.channel)
         eco = self.client.ecommerce
         if product is None or product.listing_in(self.channel) is None:
-            self.ensure_store()
             self.client.delete(eco.delete_store_product, self.store_id, product_id)
             return "product removed"
         prices = [p for v in product.variants if (p := v.price_in(self.channel))]
@@ -333,7 +331,6 @@ class MailchimpIntegration(Integration):
     def on_product_deleted(self, job: JobContext) -> Outcome:
         if not self.cfg.syncs(Data.PRODUCTS):
             return Outcome(detail="products not synced")
-        self.ensure_store()
         self.client.delete(self.client.ecommerce.delete_store_product, self.store_id, job.object_id)
         return Outcome(detail="product removed")
 
@@ -367,7 +364,6 @@ class MailchimpIntegration(Integration):
     def on_voucher_deleted(self, job: JobContext) -> Outcome:
         if not self.cfg.syncs(Data.PROMO_CODES):
             return Outcome(detail="promo codes not synced")
-        self.ensure_store()
         self.client.delete(self.client.ecommerce.delete_promo_rule, self.store_id, job.object_id)
         return Outcome(detail="promo rule removed")
 
