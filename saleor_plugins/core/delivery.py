@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import backoff, circuit, secrets
@@ -212,7 +212,23 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> None:
         update |= {"status": JobStatus.PENDING, "not_before": now + timedelta(seconds=wait)}
         countdown = wait if wait <= MAX_COUNTDOWN else None
     with transaction.atomic():
-        Job.objects.filter(id=job.id).update(**update)
+        if update["status"] == JobStatus.PENDING:
+            try:
+                with transaction.atomic():  # a savepoint: the unique index may refuse it
+                    Job.objects.filter(id=job.id).update(**update)
+            except IntegrityError:
+                # A newer change of this object was queued while this job ran (pending
+                # coalescing jobs are unique per object): that job reads the latest state,
+                # so this one is superseded instead of retried.
+                update |= {
+                    "status": JobStatus.SKIPPED,
+                    "finished_at": now,
+                    "last_error": f"superseded by a newer change; {result.error}"[:4000],
+                }
+                countdown = None
+                Job.objects.filter(id=job.id).update(**update)
+        else:
+            Job.objects.filter(id=job.id).update(**update)
         Attempt.objects.create(
             job_id=job.id,
             integration=job.integration,

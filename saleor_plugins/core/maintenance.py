@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -40,11 +41,20 @@ def reconcile_window() -> timedelta:
     return timedelta(minutes=int(getattr(settings, "SALEOR_PLUGINS_RECONCILE_MINUTES", 60)))
 
 
+# A released coalescing job whose object has a newer pending job is superseded (skipped):
+# the newer job reads the latest state, and the unique index on pending coalesce keys
+# would refuse a second pending row (failing the whole sweep).
 _RELEASE_EXPIRED = """
-UPDATE saleor_plugins_job SET status = 'pending', locked_until = NULL,
-       not_before = %(stamp)s, updated_at = %(stamp)s, last_error = 'worker lost while running'
- WHERE status = 'running' AND locked_until < %(now)s
-RETURNING id
+UPDATE saleor_plugins_job AS j
+   SET status = CASE WHEN j.coalesce_key IS NOT NULL AND EXISTS (
+           SELECT 1 FROM saleor_plugins_job p
+            WHERE p.integration = j.integration AND p.channel = j.channel
+              AND p.coalesce_key = j.coalesce_key AND p.status = 'pending')
+           THEN 'skipped' ELSE 'pending' END,
+       locked_until = NULL, not_before = %(stamp)s, updated_at = %(stamp)s,
+       last_error = 'worker lost while running'
+ WHERE j.status = 'running' AND j.locked_until < %(now)s
+RETURNING j.id, j.status
 """
 
 _DUE = """
@@ -92,7 +102,11 @@ def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
     stamp = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_RELEASE_EXPIRED, {"now": stamp + now_offset, "stamp": stamp})
-        released = [r[0] for r in cursor.fetchall()]
+        rows = cursor.fetchall()
+    released = [job_id for job_id, status in rows if status == JobStatus.PENDING]
+    superseded = [job_id for job_id, status in rows if status != JobStatus.PENDING]
+    if superseded:
+        Job.objects.filter(id__in=superseded).update(finished_at=stamp)
     if released:
         logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
     return released
@@ -158,13 +172,20 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
         at = latest.get((target[0], target[1], change.object_id))
         return at is not None and at >= change.changed_at
 
+    # one INSERT per set of targets (most changes share theirs), not one per change
+    groups: dict[tuple[Target, ...], dict[tuple[str, str], Change]] = defaultdict(dict)
+    for change in changes:
+        change_targets = tuple(
+            t for t in targets if t[1] in change.channels and not covered(t, change)
+        )
+        if change_targets:
+            # a coalescing INSERT may not touch one row twice: one change per object
+            key = (change.object_id, "" if event.coalesces else change.version)
+            groups[change_targets][key] = change
     with transaction.atomic():
-        for change in changes:
-            change_targets = [
-                t for t in targets if t[1] in change.channels and not covered(t, change)
+        for group_targets, group in groups.items():
+            objects: list[tuple[str, dict[str, Any], str]] = [
+                (c.object_id, {}, c.version) for c in group.values()
             ]
-            if change_targets:
-                emitted += len(
-                    emit_many(event, [(change.object_id, {}, change.version)], change_targets)
-                )
+            emitted += len(emit_many(event, objects, group_targets))
     return emitted
