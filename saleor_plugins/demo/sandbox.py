@@ -109,6 +109,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: SandboxState
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection we reset on purpose (or a client that timed out) is not news."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
 
 class Sandbox:
     """Start with ``with Sandbox(api_key) as sb: ...``; ``sb.url`` is its base URL."""
