@@ -250,3 +250,29 @@ def test_the_idempotency_key_is_stable_across_retries_and_distinct_per_job(
     key_b = delivery.claim(job_of(b).id)
     assert key_a1 and key_a2 and key_b
     assert key_a1.idempotency_key == key_a2.idempotency_key != key_b.idempotency_key
+
+
+def test_a_failed_product_job_is_superseded_by_a_change_queued_meanwhile(
+    sandbox_installed: Sandbox, broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_with(sandbox_installed, ("status", 503))
+    product = store.upsert_product("Mug", [CHANNEL], [])
+    first = Job.objects.get()
+    original = SandboxIntegration.on_product_upserted
+
+    def edited_meanwhile(self: SandboxIntegration, job: Any) -> Any:
+        store.upsert_product("Mug v2", [CHANNEL], [], product=product)
+        return original(self, job)
+
+    with monkeypatch.context() as m:
+        m.setattr(SandboxIntegration, "on_product_upserted", edited_meanwhile)
+        assert delivery.deliver(first.id).outcome == "retry"  # no IntegrityError escapes
+
+    first.refresh_from_db()
+    assert first.status == JobStatus.SKIPPED and "superseded" in first.last_error
+    newer = Job.objects.get(status=JobStatus.PENDING)
+    assert newer.id in broker.ids()  # kicked: it no longer waits behind the first
+    assert delivery.deliver(newer.id).outcome == "succeeded"
+    assert sandbox_installed.state.objects[f"/v1/{CHANNEL}/products/{product.pk}"]["name"] == (
+        "Mug v2"
+    )

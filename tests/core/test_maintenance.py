@@ -104,3 +104,36 @@ def test_a_product_change_is_covered_by_a_pending_job_only(
     assert maintenance.reconcile(settle=timedelta(0)) == 1
     assert maintenance.reconcile(settle=timedelta(0)) == 0
     assert Job.objects.filter(status=JobStatus.PENDING).count() == 1
+
+
+def test_a_lost_product_job_is_superseded_when_a_newer_change_waits(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    product = store.upsert_product("Mug", [CHANNEL], [])
+    first = Job.objects.get()
+    assert delivery.claim(first.id) is not None  # the worker dies mid-job...
+    store.upsert_product("Mug v2", [CHANNEL], [], product=product)  # ...and the shop goes on
+    broker.sent.clear()
+
+    maintenance.sweep(now_offset=delivery.LEASE + timedelta(seconds=1))  # does not fail
+
+    first.refresh_from_db()
+    assert first.status == JobStatus.SKIPPED and first.finished_at is not None
+    newer = Job.objects.get(status=JobStatus.PENDING)
+    assert broker.ids() == [newer.id]
+    assert delivery.deliver(newer.id).outcome == "succeeded"
+    assert sandbox_installed.state.objects[f"/v1/{CHANNEL}/products/{product.pk}"]["name"] == (
+        "Mug v2"
+    )
+
+
+def test_reconciliation_emits_in_few_statements(sandbox_installed: Sandbox, broker: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(30):
+        store.place_order(CHANNEL, "a@example.com", LINES, emit=False)
+    with CaptureQueriesContext(connection) as queries:
+        assert maintenance.reconcile(settle=timedelta(0)) == 30
+    inserts = [q for q in queries if q["sql"].lstrip().startswith("INSERT")]
+    assert len(inserts) == 1
