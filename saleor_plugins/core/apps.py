@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -12,3 +13,13 @@ class CoreConfig(AppConfig):
 
         secrets.install_log_scrubber()
         checks.register()
+        post_migrate.connect(_install_host, sender=self)
+
+
+def _install_host(using: str = "default", **kwargs: object) -> None:
+    """Let the host set up what it records itself (the Saleor adapter: a stock trigger)."""
+    from .host import get_host
+
+    install = getattr(get_host(), "install", None)
+    if install is not None:
+        install(using=using)

@@ -12,11 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 SWEEP_EVERY = timedelta(seconds=60)
+DRAIN_EVERY = timedelta(seconds=15)
 RECONCILE_EVERY = timedelta(minutes=5)
 
 ENTRIES = (
     ("saleor-plugins-sweep", "saleor_plugins.sweep", SWEEP_EVERY),
     ("saleor-plugins-reconcile", "saleor_plugins.reconcile", RECONCILE_EVERY),
+    ("saleor-plugins-drain", "saleor_plugins.drain", DRAIN_EVERY),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import current_app, shared_task
 
-from . import delivery, maintenance, schedule
+from . import delivery, drain, maintenance, schedule
 
 
 @shared_task(
@@ -25,6 +25,11 @@ def sweep() -> int:
 @shared_task(name="saleor_plugins.reconcile", ignore_result=True)
 def reconcile() -> int:
     return maintenance.reconcile()
+
+
+@shared_task(name="saleor_plugins.drain", ignore_result=True)
+def drain_changes() -> int:
+    return drain.drain()
 
 
 schedule.register_periodic_tasks(current_app)

@@ -1,0 +1,66 @@
+"""The kernel's :class:`~saleor_plugins.core.host.Host` over Saleor's models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ..core.host import Change, Installation
+from . import readers, routing, stock
+
+
+class SaleorHost:
+    def installation(self, integration: str, channel: str) -> Installation | None:
+        from saleor.plugins.models import PluginConfiguration
+
+        row = (
+            PluginConfiguration.objects.filter(identifier=integration, channel__slug=channel)
+            .values_list("active", "configuration")
+            .first()
+        )
+        if row is None:
+            return None
+        return Installation(integration, channel, bool(row[0]), list(row[1] or []))
+
+    def installations(self, integration: str | None = None) -> list[Installation]:
+        from saleor.plugins.models import PluginConfiguration
+
+        rows = PluginConfiguration.objects.filter(channel__isnull=False)
+        if integration:
+            rows = rows.filter(identifier=integration)
+        return [
+            Installation(i, c, bool(a), list(conf or []))
+            for i, c, a, conf in rows.values_list(
+                "identifier", "channel__slug", "active", "configuration"
+            )
+        ]
+
+    def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
+        return readers.read(object_type, object_id, channel)
+
+    def iter_ids(self, object_type: str, channel: str) -> Iterator[str]:
+        return readers.iter_ids(object_type, channel)
+
+    def iter_objects(
+        self, object_type: str, channel: str, *, page_size: int = 500
+    ) -> Iterator[Any]:
+        return readers.iter_objects(object_type, channel, page_size=page_size)
+
+    def recent_changes(self, since: datetime) -> Iterator[Change]:
+        return readers.recent_changes(since)
+
+    def customer_channels(self, customer_id: str) -> tuple[str, ...]:
+        return tuple(sorted(routing.customer_channels(customer_id)))
+
+    # -- changes no hook reports -----------------------------------------------------------
+    def install(self, using: str = "default") -> None:
+        """Record stock changes with a trigger (Saleor 3.24 calls no plugin hook for them)."""
+        from django.db import connections
+
+        with connections[using].cursor() as cursor:
+            cursor.execute(stock.INSTALL_SQL)
+
+    def drain_changes(self) -> Iterator[Change]:
+        """Products whose stock changed since the last drain, with their channels."""
+        return stock.drain()

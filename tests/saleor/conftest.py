@@ -1,0 +1,81 @@
+"""Running our plugins inside a real Saleor's test environment.
+
+Saleor's top-level ``conftest.py`` is not part of the installed package, so this one does
+what it does: both database aliases on the test database, and Saleor's fixture modules.
+Each test gets ``settings.PLUGINS`` with our router, the sandbox plugin and Saleor's dummy
+gateway (Saleor's test settings start with no plugin).
+
+Run: ``SALEOR_PYTHON=/path/to/saleor-venv/bin/python ./run saleor-tests`` with
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/saleor`` (the default here); the first run
+builds Saleor's test database (minutes), later runs reuse it (``--reuse-db``).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/saleor")
+os.environ.setdefault("SEND_USAGE_TELEMETRY", "False")
+
+import django.test  # noqa: E402
+import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
+from saleor.tests.utils import prepare_test_db_connections  # noqa: E402
+
+TEST_DATABASES = {
+    settings.DATABASE_CONNECTION_DEFAULT_NAME,
+    settings.DATABASE_CONNECTION_REPLICA_NAME,
+}
+django.test.TransactionTestCase.databases = TEST_DATABASES
+django.test.TestCase.databases = TEST_DATABASES
+prepare_test_db_connections()
+
+pytest_plugins = [
+    "saleor.tests.fixtures",
+    "saleor.app.tests.fixtures",
+    "saleor.plugins.tests.fixtures",
+    "saleor.graphql.tests.fixtures",
+    "saleor.webhook.tests.fixtures",
+    "saleor.tax.tests.fixtures",
+    "saleor.channel.tests.fixtures",
+    "saleor.page.tests.fixtures",
+    "saleor.menu.tests.fixtures",
+    "saleor.warehouse.tests.fixtures",
+    "saleor.thumbnail.tests.fixtures",
+    "saleor.order.tests.fixtures",
+    "saleor.product.tests.fixtures",
+    "saleor.site.tests.fixtures",
+    "saleor.shipping.tests.fixtures",
+    "saleor.permission.tests.fixtures",
+    "saleor.giftcard.tests.fixtures",
+    "saleor.discount.tests.fixtures",
+    "saleor.checkout.tests.fixtures",
+    "saleor.attribute.tests.fixtures",
+    "saleor.account.tests.fixtures",
+    "saleor.graphql.account.tests.fixtures",
+    "saleor.payment.tests.fixtures",
+    "saleor.webhook.tests.circuit_breaker.fixtures",
+]
+
+ROUTER = "saleor_plugins.adapter.router.RouterPlugin"
+SANDBOX = "tests.saleor.plugins.SandboxPlugin"
+DUMMY = "saleor.payment.gateways.dummy.plugin.DummyGatewayPlugin"
+
+
+@pytest.fixture(autouse=True)
+def _our_plugins(settings):  # type: ignore[no-untyped-def]
+    from saleor_plugins.core import registry
+    from saleor_plugins.demo import connector
+
+    settings.PLUGINS = [DUMMY, ROUTER, SANDBOX]
+    settings.SALEOR_PLUGINS_COALESCE_SECONDS = 0.0
+    if not registry.plugin_manager().is_registered(connector):
+        registry.register(connector)
+    yield
+
+
+@pytest.fixture
+def permission_manage_plugins():  # type: ignore[no-untyped-def]
+    from saleor.permission.models import Permission
+
+    return Permission.objects.get(codename="manage_plugins")
