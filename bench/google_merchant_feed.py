@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -153,7 +154,7 @@ def feeds(sizes: list[int]) -> None:
     print(f"{'variants':>10} {'build':>10} {'seconds':>9} {'variants/s':>11} {'peak growth':>12}")
     for size in sizes:
         for name, work in (("streaming", streaming), ("in-memory", in_memory)):
-            rows, seconds, growth = measure(lambda work=work, size=size: work(size))
+            rows, seconds, growth = measure(partial(work, size))
             print(f"{rows:>10,} {name:>10} {seconds:>9.1f} {rows / seconds:>11,.0f} "
                   f"{growth / 2**20:>9.1f} MiB", flush=True)  # fmt: skip
 

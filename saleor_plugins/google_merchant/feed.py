@@ -22,11 +22,11 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
-from ..core.host import Host
 from ..core.snapshots import Money, Product
 from .mapping import Offer, map_product
 from .models import FeedRun, FeedStatus
 from .settings import GoogleMerchantSettings
+from .sync import Catalogue
 
 G_NS = "http://base.google.com/ns/1.0"
 GUARD_RATIO = 0.5
@@ -180,7 +180,7 @@ def _store(storage: Storage, name: str, handle: IO[bytes]) -> str:
 def generate(
     channel: str,
     settings: GoogleMerchantSettings,
-    host: Host,
+    host: Catalogue,
     *,
     force: bool = False,
     storage: Storage | None = None,

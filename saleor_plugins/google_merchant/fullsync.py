@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ..core.errors import PermanentError
-from ..core.host import Host
 from .client import BATCH_LIMIT, MerchantClient
 from .settings import GoogleMerchantSettings
-from .sync import Plan, plan_product
+from .sync import Catalogue, Plan, plan_product
 
 REFUSALS_KEPT = 20
 
@@ -52,7 +51,7 @@ def input_name(account: str, language: str, label: str, offer_id: str) -> str:
 def full_sync(
     channel: str,
     settings: GoogleMerchantSettings,
-    host: Host,
+    host: Catalogue,
     *,
     client: MerchantClient | None = None,
     force: bool = False,

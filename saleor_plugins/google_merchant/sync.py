@@ -7,10 +7,10 @@ Shared by the live sync (one or more product jobs sent in one batch) and the ful
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ..core.registry import hook
 from ..core.snapshots import Product
@@ -18,6 +18,13 @@ from .mapping import map_product, offer_id_for, product_input_name, to_product_i
 from .settings import GoogleMerchantSettings
 
 INTEGRATION_ID = "saleor_plugins.google_merchant"
+
+
+class Catalogue(Protocol):
+    """The part of the kernel's Host that full syncs and feeds read from."""
+
+    def iter_objects(self, object_type: str, channel: str, *, page_size: int = 500
+                     ) -> Iterator[Any]: ...  # fmt: skip
 
 
 @dataclass(slots=True)

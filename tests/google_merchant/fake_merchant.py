@@ -131,8 +131,11 @@ class FakeMerchant:
             if request.path == "/token":
                 self.http_requests["token"] += 1
                 if self.refuse_token:
-                    body = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
-                    return Response(json.dumps(body), 400, content_type="application/json")
+                    refusal = {
+                        "error": "invalid_grant",
+                        "error_description": "Invalid JWT Signature.",
+                    }
+                    return Response(json.dumps(refusal), 400, content_type="application/json")
                 body = {
                     "access_token": "ya29.fake-token",
                     "expires_in": 3600,
@@ -158,9 +161,10 @@ class FakeMerchant:
             f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode() + raw
         )
         parts = []
-        for part in message.get_payload():  # type: ignore[union-attr]
+        chunks: list[Any] = message.get_payload()  # type: ignore[assignment]
+        for part in chunks:
             content_id = part["Content-ID"].strip("<>")
-            text = part.get_payload(decode=False)
+            text = str(part.get_payload(decode=False))
             head, _, body = (
                 text.partition("\r\n\r\n") if "\r\n\r\n" in text else text.partition("\n\n")
             )
@@ -212,7 +216,7 @@ class FakeMerchant:
             if problems:
                 return 400, {"error": {"code": 400, "message": "; ".join(problems)}}
             created = dict(
-                body, name=f"accounts/{m.group(1)}/dataSources/9001", dataSourceId="9001"
+                body or {}, name=f"accounts/{m.group(1)}/dataSources/9001", dataSourceId="9001"
             )
             self.created_sources.append(created)
             return 200, created

@@ -221,3 +221,93 @@ def test_the_feed_url_serves_the_channels_feed(
     tsv = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.tsv")
     assert b"".join(tsv.streaming_content).decode().count("\n") == 2
     assert client.get(f"/plugins/channel/{channel_PLN.slug}/{GM}/feed.xml").status_code == 404
+
+
+def test_reading_the_catalogue_costs_the_same_queries_per_page_whatever_its_size(
+    active, product_with_image, channel_USD, capsys
+):  # type: ignore[no-untyped-def]
+    """Figures printed for the benchmark; the constant per page is the behaviour checked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from saleor.product.models import (
+        ProductChannelListing,
+        ProductVariant,
+        ProductVariantChannelListing,
+    )
+    from saleor.warehouse.models import Stock
+
+    from saleor_plugins.core.host import get_host
+
+    base = product_with_image
+    listing = base.channel_listings.get()
+    variant = base.variants.get()
+    for i in range(12):  # 13 products in all
+        clone = type(base).objects.create(
+            name=f"Clone {i}", slug=f"clone-{i}", product_type=base.product_type,
+            category=base.category,
+        )  # fmt: skip
+        ProductChannelListing.objects.create(
+            product=clone, channel=channel_USD, is_published=True, currency="USD",
+            available_for_purchase_at=listing.available_for_purchase_at,
+        )  # fmt: skip
+        for v in range(2):
+            copy = ProductVariant.objects.create(product=clone, sku=f"clone-{i}-{v}")
+            ProductVariantChannelListing.objects.create(
+                variant=copy, channel=channel_USD, price_amount=10, currency="USD"
+            )
+            Stock.objects.create(
+                warehouse=variant.stocks.get().warehouse, product_variant=copy, quantity=3
+            )
+    host = get_host()
+    figures = []
+    for size in (2, 4, 5, 50):
+        with CaptureQueriesContext(connection) as queries:
+            products = list(host.iter_objects("product", channel_USD.slug, page_size=size))
+        pages = -(-len(products) // size)
+        figures.append((size, pages, len(queries) / pages))
+        assert len(products) == 13
+    with capsys.disabled():
+        print("\nSaleor reads: page size, pages, queries per page")
+        for size, pages, per_page in figures:
+            print(f"  {size:>4} {pages:>4} {per_page:>6.1f}")
+    assert len({per_page for _, _, per_page in figures}) == 1
+
+
+PLUGIN_UPDATE = """
+mutation($id: ID!, $channelId: ID, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, channelId: $channelId, input: $input) {
+    plugin { channelConfigurations { channel { slug } configuration { name value } } }
+    errors { field message }
+  }
+}
+"""
+
+
+def test_dashboard_starts_a_full_sync_and_shows_feed_and_statuses(
+    staff_api_client,
+    permission_manage_plugins,
+    active,
+    product_with_image,
+    channel_USD,
+    django_capture_on_commit_callbacks,
+    media_root,
+):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    variables = {
+        "id": GM,
+        "channelId": gid("Channel", channel_USD.pk),
+        "input": {"active": True, "configuration": [{"name": "start_full_sync", "value": "true"}]},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        data = get_graphql_content(staff_api_client.post_graphql(PLUGIN_UPDATE, variables))
+    result = data["data"]["pluginUpdate"]
+    assert result["errors"] == []
+    variant = product_with_image.variants.get()
+    assert list(active.offers(SOURCES["usd"])) == [str(variant.pk)]  # the full sync ran
+    config = {
+        c["channel"]["slug"]: {i["name"]: i["value"] for i in c["configuration"]}
+        for c in result["plugin"]["channelConfigurations"]
+    }[channel_USD.slug]
+    assert config["start_full_sync"] in (False, "false", "False")  # the box cleared itself
+    assert "Feed: not generated yet" in config["sync_status"]
+    assert "Merchant Center: statuses not pulled yet" in config["sync_status"]
