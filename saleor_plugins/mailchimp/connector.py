@@ -165,16 +165,17 @@ class MailchimpIntegration(Integration):
         customer = self.host.read("customer", job.object_id, self.channel)
         if customer is None or not customer.email:
             return Outcome(detail="customer gone")
-        agreed = mapping.consent(self.cfg.consent_metadata_key, customer)
-        status = self.sync_member(
-            customer.email, agreed, customer, customer.billing_address, self.language_of(customer)
-        )
         if self.cfg.syncs(Data.CUSTOMERS):
             self.ensure_store()
             body = mapping.ecommerce_customer(customer.email, customer)
             self.client.call(
                 self.client.ecommerce.set_store_customer, self.store_id, body["id"], body
             )
+        # the audience last: a refusal there (a forgotten address) leaves the rest sent
+        agreed = mapping.consent(self.cfg.consent_metadata_key, customer)
+        status = self.sync_member(
+            customer.email, agreed, customer, customer.billing_address, self.language_of(customer)
+        )
         return Outcome(detail=f"member: {status or 'not an audience member'}")
 
     # -- handlers: orders ------------------------------------------------------------
@@ -182,7 +183,12 @@ class MailchimpIntegration(Integration):
         order = self.host.read("order", job.object_id, self.channel)
         if order is None:
             return Outcome(detail="order gone")
-        checkout = order.checkout_token
+        outcome = self._sync_order(order)
+        if order.checkout_token and self.cfg.syncs(Data.CARTS):
+            # the checkout became this order: no abandoned-cart email for it
+            self.client.delete(
+                self.client.ecommerce.delete_store_cart, self.store_id, order.checkout_token
+            )
         agreed = mapping.consent(self.cfg.consent_metadata_key, order.customer, order.metadata)
         self.sync_member(
             order.email,
@@ -191,10 +197,6 @@ class MailchimpIntegration(Integration):
             order.billing_address,
             self.language_of(order.customer, order.language),
         )
-        outcome = self._sync_order(order)
-        if checkout and self.cfg.syncs(Data.CARTS):
-            # the checkout became this order: no abandoned-cart email for it
-            self.client.delete(self.client.ecommerce.delete_store_cart, self.store_id, checkout)
         return outcome
 
     def _order_status(self, job: JobContext) -> Outcome:
@@ -272,16 +274,6 @@ class MailchimpIntegration(Integration):
                 self.client.ecommerce.delete_store_cart, self.store_id, job.object_id
             )
             return Outcome(detail="cart removed")
-        agreed = mapping.consent(
-            self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
-        )
-        self.sync_member(
-            checkout.email,
-            agreed,
-            checkout.customer,
-            None,
-            self.language_of(checkout.customer, checkout.language),
-        )
         self.ensure_store(checkout.currency)
         body = mapping.cart(self.cfg, checkout)
         eco = self.client.ecommerce
@@ -294,6 +286,16 @@ class MailchimpIntegration(Integration):
                 body,
                 (self.store_id,),
             ),
+        )
+        agreed = mapping.consent(
+            self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
+        )
+        self.sync_member(
+            checkout.email,
+            agreed,
+            checkout.customer,
+            None,
+            self.language_of(checkout.customer, checkout.language),
         )
         return Outcome(detail="cart saved", provider_ids={"cart": checkout.token})
 

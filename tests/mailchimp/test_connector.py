@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from saleor_plugins.core.errors import ConfigurationError
+from saleor_plugins.core.errors import ConfigurationError, PermanentError
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.integration import JobContext
 from saleor_plugins.mailchimp.client import subscriber_hash
@@ -281,3 +281,15 @@ def test_an_order_naming_a_product_no_longer_sold_here_still_reaches_the_store(
     assert fake.get(f"{STORE}/orders/o1") is not None
     placeholder = fake.get(f"{STORE}/products/gone/variants/gone-v0")
     assert placeholder is not None and placeholder["visibility"] == "hidden"
+
+
+def test_a_forgotten_address_still_gets_its_order_and_the_refusal_is_permanent(
+    fake: FakeMailchimp, mc: MailchimpIntegration, host: MemoryHost
+) -> None:
+    fake.state.forgotten.add("ann@example.com")
+    host.add("product", product())
+    host.add("order", order(metadata={"marketing_consent": "true"}))
+    with pytest.raises(PermanentError) as err:
+        mc.handle(job(EventType.ORDER_CREATED, "o1"))
+    assert err.value.code == "forgotten"
+    assert fake.get(f"{STORE}/orders/o1") is not None
