@@ -1,0 +1,150 @@
+"""Orders: one query for the orders of a page (with their addresses, user and refund
+totals as subqueries) and one for their lines, whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...core import snapshots as s
+from .common import address, customer, metadata, money, pages
+
+DRAFT = "draft"
+
+
+def queryset() -> Any:
+    from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+    from saleor.order.models import Order, OrderLine
+    from saleor.payment.models import Transaction, TransactionItem
+
+    def total(qs: Any, column: str) -> Any:
+        agg = qs.annotate(_t=Sum(column)).values("_t")[:1]
+        return Coalesce(Subquery(agg), Value(Decimal(0)), output_field=DecimalField())
+
+    # Refunds as the API's Order.totalRefunded counts them: transaction items' refunded
+    # value, plus successful refund transactions of (legacy) payments.
+    items = TransactionItem.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
+    legacy = (
+        Transaction.objects.filter(payment__order_id=OuterRef("pk"), kind="refund", is_success=True)
+        .order_by()
+        .values("payment__order_id")
+    )
+    lines = OrderLine.objects.select_related("variant").order_by("created_at", "pk")
+    return (
+        Order.objects.select_related(
+            "channel", "billing_address", "shipping_address", "user__default_billing_address"
+        )
+        .annotate(
+            refunded_items=total(items, "refunded_value"),
+            refunded_payments=total(legacy, "amount"),
+        )
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+
+
+def _line(line: Any, cur: str) -> s.OrderLine:
+    quantity = int(line.quantity)
+    discount = Decimal(line.unit_discount_amount or 0) * quantity
+    variant = line.variant
+    return s.OrderLine(
+        id=str(line.pk),
+        product_id=str(variant.product_id) if variant is not None else "",
+        variant_id=str(line.variant_id) if line.variant_id else "",
+        sku=line.product_sku or "",
+        product_name=line.product_name,
+        variant_name=line.variant_name or "",
+        quantity=quantity,
+        unit_price_net=money(line.unit_price_net_amount, cur),
+        unit_price_gross=money(line.unit_price_gross_amount, cur),
+        total_net=money(line.total_price_net_amount, cur),
+        total_gross=money(line.total_price_gross_amount, cur),
+        tax_rate=Decimal(line.tax_rate or 0),
+        discount=money(discount, cur) if discount else None,
+        quantity_fulfilled=int(line.quantity_fulfilled or 0),
+    )
+
+
+def guest(order: Any) -> s.Customer | None:
+    """A guest checkout: the e-mail and the billing name are all Saleor knows."""
+    if not order.user_email:
+        return None
+    billing = address(order.billing_address)
+    return s.Customer(
+        id="",
+        email=order.user_email,
+        first_name=billing.first_name if billing else "",
+        last_name=billing.last_name if billing else "",
+        language=order.language_code or "",
+        billing_address=billing,
+    )
+
+
+def snapshot(order: Any) -> s.Order:
+    cur = order.currency
+    undiscounted = Decimal(order.undiscounted_total_gross_amount or 0)
+    discount = max(Decimal(0), undiscounted - Decimal(order.total_gross_amount or 0))
+    refunded = Decimal(order.refunded_items) + Decimal(order.refunded_payments)
+    user = order.user
+    return s.Order(
+        id=str(order.pk),
+        number=str(order.number),
+        channel=order.channel.slug,
+        # Saleor writes "partially fulfilled" with a space; the kernel's names are snake_case.
+        status=str(order.status).replace(" ", "_"),
+        charge_status=str(order.charge_status),
+        currency=cur,
+        email=order.user_email or (user.email if user is not None else ""),
+        lines=tuple(_line(line, cur) for line in order.lines.all()),
+        subtotal_net=money(order.subtotal_net_amount, cur),
+        subtotal_gross=money(order.subtotal_gross_amount, cur),
+        shipping_net=money(order.shipping_price_net_amount, cur),
+        shipping_gross=money(order.shipping_price_gross_amount, cur),
+        total_net=money(order.total_net_amount, cur),
+        total_gross=money(order.total_gross_amount, cur),
+        total_charged=money(order.total_charged_amount, cur),
+        total_refunded=money(refunded, cur),
+        discount=money(discount, cur),
+        billing_address=address(order.billing_address),
+        shipping_address=address(order.shipping_address),
+        customer=customer(user) if user is not None else guest(order),
+        voucher_code=order.voucher_code or "",
+        language=order.language_code or "",
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        metadata=metadata(order),
+        checkout_token=order.checkout_token or "",
+        shipping_method=order.shipping_method_name or order.collection_point_name or "",
+        tracking_client_id=order.tracking_client_id or "",
+    )
+
+
+def read(object_id: str) -> s.Order | None:
+    import uuid
+
+    try:
+        pk = uuid.UUID(str(object_id))
+    except ValueError:
+        return None
+    order = queryset().filter(pk=pk).first()
+    return snapshot(order) if order is not None else None
+
+
+def in_channel(channel: str) -> Any:
+    """Orders of the channel, drafts excluded (they are not orders yet)."""
+    from saleor.order.models import Order
+
+    return Order.objects.filter(channel__slug=channel).exclude(status=DRAFT)
+
+
+def iter_ids(channel: str) -> Iterator[str]:
+    ids = in_channel(channel).order_by("number").values_list("pk", flat=True)
+    for pk in ids.iterator(chunk_size=2000):
+        yield str(pk)
+
+
+def iter_objects(channel: str, page_size: int) -> Iterator[s.Order]:
+    qs = queryset().filter(channel__slug=channel).exclude(status=DRAFT)
+    for page in pages(qs, "number", page_size):
+        yield from (snapshot(o) for o in page)

@@ -1,0 +1,241 @@
+"""Products with their variants, prices, stocks, media and attributes.
+
+A page costs a fixed number of queries whatever its size: the products (with type and
+category), then one query per prefetched relation (listings, media, product attribute
+values, variants, variant listings, stocks, variant media, variant attributes and their
+values) and one for the categories' ancestors.
+
+Media URLs are absolute and point at the original file, as the API's
+``ProductMedia.url(size: 0)`` gives them: ``build_absolute_uri(image.url)`` (PUBLIC_URL, or
+the Site's domain), unchanged when the storage already gives an absolute URL (S3, GCS);
+a video or other external medium is its ``external_url``. Providers fetch full-size
+images themselves, so the API's default thumbnail-proxy URL is not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from ...core import snapshots as s
+from .. import richtext
+from .common import metadata, money, optional_money, pages
+
+
+def queryset() -> Any:
+    from django.db.models import Prefetch
+    from saleor.attribute.models import (
+        AssignedProductAttributeValue,
+        AssignedVariantAttribute,
+        AssignedVariantAttributeValue,
+    )
+    from saleor.product.models import (
+        Product,
+        ProductChannelListing,
+        ProductMedia,
+        ProductVariant,
+        ProductVariantChannelListing,
+    )
+    from saleor.warehouse.models import Stock
+
+    variant_values = AssignedVariantAttributeValue.objects.select_related("value").order_by(
+        "sort_order", "pk"
+    )
+    variant_attributes = (
+        AssignedVariantAttribute.objects.select_related("assignment__attribute")
+        .order_by("assignment__sort_order", "pk")
+        .prefetch_related(Prefetch("variantvalueassignment", queryset=variant_values))
+    )
+    variants = ProductVariant.objects.order_by("sort_order", "pk").prefetch_related(
+        Prefetch(
+            "channel_listings",
+            queryset=ProductVariantChannelListing.objects.select_related("channel").order_by(
+                "channel__slug"
+            ),
+        ),
+        Prefetch(
+            "stocks",
+            queryset=Stock.objects.select_related("warehouse").order_by("warehouse__slug"),
+        ),
+        Prefetch("media", queryset=ProductMedia.objects.order_by("sort_order", "pk")),
+        Prefetch("attributes", queryset=variant_attributes),
+    )
+    return Product.objects.select_related("product_type", "category").prefetch_related(
+        Prefetch(
+            "channel_listings",
+            queryset=ProductChannelListing.objects.select_related("channel").order_by(
+                "channel__slug"
+            ),
+        ),
+        Prefetch("media", queryset=ProductMedia.objects.order_by("sort_order", "pk")),
+        Prefetch(
+            "attributevalues",
+            queryset=AssignedProductAttributeValue.objects.select_related(
+                "value__attribute"
+            ).order_by("sort_order", "pk"),
+        ),
+        Prefetch("variants", queryset=variants),
+    )
+
+
+def grams(weight: Any) -> Decimal | None:
+    """A django-measurement Weight in grams (3 decimals), or None."""
+    if weight is None:
+        return None
+    return Decimal(str(round(weight.g, 3)))
+
+
+def media_url(medium: Any) -> str:
+    from saleor.core.utils import build_absolute_uri
+
+    if medium.external_url and (medium.type != "IMAGE" or not medium.image):
+        return str(medium.external_url)
+    if medium.image:
+        return str(build_absolute_uri(medium.image.url))
+    return ""
+
+
+def _media(items: Iterable[Any]) -> tuple[s.Media, ...]:
+    out = (s.Media(media_url(m), m.alt or "", m.sort_order or 0) for m in items)
+    return tuple(m for m in out if m.url)
+
+
+def value_text(value: Any) -> str:
+    """What a merchant reads for an attribute value: the plain or rich text when the
+    attribute holds text, else the value's name (dropdowns, swatches, numbers, files)."""
+    if value.plain_text:
+        return str(value.plain_text)
+    if value.rich_text:
+        return richtext.render(value.rich_text)
+    return str(value.name)
+
+
+def _group(pairs: Iterable[tuple[Any, Any]]) -> tuple[s.Attribute, ...]:
+    """(attribute, value) pairs, in order, grouped by attribute."""
+    grouped: dict[int, tuple[Any, list[str]]] = {}
+    for attribute, value in pairs:
+        grouped.setdefault(attribute.pk, (attribute, []))[1].append(value_text(value))
+    return tuple(s.Attribute(a.slug, a.name, tuple(v)) for a, v in grouped.values())
+
+
+def _variant(variant: Any, fallback_weight: Decimal | None) -> s.Variant:
+    prices = tuple(
+        s.ChannelPrice(
+            channel=listing.channel.slug,
+            price=money(listing.price_amount, listing.currency),
+            cost_price=optional_money(listing.cost_price_amount, listing.currency),
+            discounted_price=optional_money(listing.discounted_price_amount, listing.currency),
+        )
+        for listing in variant.channel_listings.all()
+        if listing.price_amount is not None  # no price: not purchasable in that channel
+    )
+    stocks = tuple(
+        s.Stock(st.warehouse.slug, int(st.quantity), int(st.quantity_allocated))
+        for st in variant.stocks.all()
+    )
+    attributes = _group(
+        (assigned.assignment.attribute, link.value)
+        for assigned in variant.attributes.all()
+        for link in assigned.variantvalueassignment.all()
+    )
+    own = grams(variant.weight)
+    return s.Variant(
+        id=str(variant.pk),
+        sku=variant.sku or "",
+        name=variant.name or "",
+        prices=prices,
+        stocks=stocks,
+        attributes=attributes,
+        media=_media(variant.media.all()),
+        track_inventory=bool(variant.track_inventory),
+        preorder=bool(variant.is_preorder),
+        weight_grams=own if own is not None else fallback_weight,
+        external_reference=variant.external_reference or "",
+        preorder_end_date=variant.preorder_end_date,
+    )
+
+
+def snapshot(product: Any, category_path: tuple[str, ...]) -> s.Product:
+    weight = grams(product.weight)
+    if weight is None:
+        weight = grams(product.product_type.weight)
+    return s.Product(
+        id=str(product.pk),
+        slug=product.slug,
+        name=product.name,
+        description=richtext.render(product.description) or product.description_plaintext,
+        product_type=product.product_type.name,
+        category=product.category.name if product.category is not None else "",
+        category_path=category_path,
+        variants=tuple(_variant(v, weight) for v in product.variants.all()),
+        listings=tuple(
+            s.ChannelListing(
+                channel=listing.channel.slug,
+                is_published=bool(listing.is_published),
+                visible_in_listings=bool(listing.visible_in_listings),
+                available_for_purchase_at=listing.available_for_purchase_at,
+            )
+            for listing in product.channel_listings.all()
+        ),
+        attributes=_group((av.value.attribute, av.value) for av in product.attributevalues.all()),
+        media=_media(product.media.all()),
+        weight_grams=weight,
+        updated_at=product.updated_at,
+        metadata=metadata(product),
+    )
+
+
+def category_paths(categories: Iterable[Any]) -> dict[int, tuple[str, ...]]:
+    """Root-to-leaf names of each category, from one query over their trees (MPTT)."""
+    from saleor.product.models import Category
+
+    wanted = {c.pk: c for c in categories}
+    if not wanted:
+        return {}
+    trees = {c.tree_id for c in wanted.values()}
+    depth = max(c.level for c in wanted.values())
+    ancestors = list(
+        Category.objects.filter(tree_id__in=trees, level__lt=depth)
+        .only("pk", "name", "tree_id", "lft", "rght", "level")
+        .order_by("level")
+    )
+    paths: dict[int, tuple[str, ...]] = {}
+    for pk, c in wanted.items():
+        above = [
+            a.name
+            for a in ancestors
+            if a.tree_id == c.tree_id and a.lft < c.lft and a.rght > c.rght
+        ]
+        paths[pk] = (*above, c.name)
+    return paths
+
+
+def snapshots(products: list[Any]) -> list[s.Product]:
+    paths = category_paths(p.category for p in products if p.category is not None)
+    return [snapshot(p, paths.get(p.category_id, ())) for p in products]
+
+
+def read(object_id: str) -> s.Product | None:
+    if not str(object_id).isdigit():
+        return None
+    found = list(queryset().filter(pk=int(object_id)))
+    return snapshots(found)[0] if found else None
+
+
+def in_channel(channel: str) -> Any:
+    from saleor.product.models import Product
+
+    return Product.objects.filter(channel_listings__channel__slug=channel)
+
+
+def iter_ids(channel: str) -> Iterator[str]:
+    ids = in_channel(channel).order_by("pk").values_list("pk", flat=True)
+    for pk in ids.iterator(chunk_size=2000):
+        yield str(pk)
+
+
+def iter_objects(channel: str, page_size: int) -> Iterator[s.Product]:
+    qs = queryset().filter(channel_listings__channel__slug=channel)
+    for page in pages(qs, "pk", page_size):
+        yield from snapshots(page)
