@@ -17,10 +17,10 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/saleor")
 os.environ.setdefault("SEND_USAGE_TELEMETRY", "False")
 
-import django.test  # noqa: E402
-import pytest  # noqa: E402
-from django.conf import settings  # noqa: E402
-from saleor.tests.utils import prepare_test_db_connections  # noqa: E402
+import django.test
+import pytest
+from django.conf import settings
+from saleor.tests.utils import prepare_test_db_connections
 
 TEST_DATABASES = {
     settings.DATABASE_CONNECTION_DEFAULT_NAME,
