@@ -17,7 +17,7 @@ from ..core.errors import PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
-from . import batching
+from . import batching, ledger
 from .client import MerchantClient
 from .settings import GoogleMerchantSettings
 from .sync import INTEGRATION_ID, Plan, plan_deletion, plan_product
@@ -60,7 +60,7 @@ class GoogleMerchantIntegration(Integration):
             return plan_deletion(job.object_id, variant_ids, self.settings), "product deleted"
         product = self.host.read("product", job.object_id, self.channel)
         if product is None:
-            # gone: the product_deleted job (which carries the variant ids) removes its offers
+            # gone: the offers the ledger knows for it are deleted (see _deliver_with_companions)
             plan = plan_deletion(job.object_id, variant_ids, self.settings)
             return plan, "product gone"
         plan = plan_product(product, self.settings, self.channel, timezone.now())
@@ -81,13 +81,23 @@ class GoogleMerchantIntegration(Integration):
             except Exception as e:  # noqa: BLE001 - settled per job below
                 errors[each.id] = e
                 continue
-            whole.extend(plans[each.id][0])
+        sent_before = ledger.known(self.channel, {j.object_id for j in jobs if j.id in plans})
+        for each in jobs:
+            if each.id in plans:
+                offers = sent_before.get(each.object_id, set())
+                ledger.add_forgotten(plans[each.id][0], each.object_id, offers, self.settings)
+                whole.extend(plans[each.id][0])
         try:
             outcome = self.client.write(whole.upserts, whole.deletes) if len(whole) else None
         except Exception as e:
             for companion in companions:
                 batching.settle(companion, errors.get(companion.id, e), started)
             raise
+        if outcome is not None:
+            done = set(outcome.done)
+            upserted = {b["offerId"] for b in whole.upserts}
+            sent = {k: whole.owner[k] for k in done & upserted}
+            ledger.record(self.channel, sent, done - upserted)
         for each in jobs:
             if each.id in errors:
                 continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from ..core.errors import PermanentError
+from . import ledger
 from .client import BATCH_LIMIT, MerchantClient
 from .settings import GoogleMerchantSettings
 from .sync import Catalogue, Plan, plan_product
@@ -68,6 +69,7 @@ def full_sync(
         if not plan.upserts:
             return
         outcome = client.write(plan.upserts)
+        ledger.record(channel, {k: plan.owner[k] for k in outcome.done}, ())
         report.requests += outcome.requests
         report.upserted += len(outcome.done)
         report.refused_count += len(outcome.refused)
@@ -108,6 +110,7 @@ def full_sync(
         return report
     for start in range(0, len(stale), BATCH_LIMIT):
         outcome = client.write(deletes=stale[start : start + BATCH_LIMIT])
+        ledger.record(channel, {}, outcome.done)
         report.requests += outcome.requests
         report.deleted += len(outcome.done)
     if report.refused_count and not report.upserted:

@@ -63,3 +63,29 @@ class StatusReport(models.Model):
 
     def __str__(self) -> str:
         return f"statuses {self.channel} at {self.pulled_at:%Y-%m-%d %H:%M}"
+
+
+class SentOffer(models.Model):
+    """An offer we sent for a product in a channel, so that the offer of a variant deleted
+    from the product (which no snapshot mentions any more) is deleted too."""
+
+    id = models.BigAutoField(primary_key=True)
+    objects: models.Manager[SentOffer] = models.Manager()
+
+    channel = models.CharField(max_length=255)
+    product_id = models.CharField(max_length=255)
+    offer_id = models.CharField(max_length=255)
+
+    class Meta:
+        db_table = "saleor_plugins_gm_sent_offer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "offer_id"], name="saleor_plugins_gm_offer_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["channel", "product_id"], name="saleor_plugins_gm_offer_prod")
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.offer_id} of product {self.product_id} in {self.channel}"

@@ -153,3 +153,25 @@ def test_an_outage_retries_every_job_of_the_batch(
     assert delivery.deliver(ids[0]).outcome == "retry"
     jobs = Job.objects.filter(id__in=ids)
     assert {j.status for j in jobs} == {JobStatus.PENDING} and {j.attempts for j in jobs} == {1}
+
+
+def test_a_variant_deleted_from_the_product_has_its_offer_deleted(
+    installed: dict[str, s.Product], merchant: FakeMerchant
+) -> None:
+    installed["p1"] = product("p1", (variant("a"), variant("b")))
+    delivery.deliver(upserted("p1"))
+    installed["p1"] = product("p1", (variant("a"),))  # variant b deleted in Saleor
+    delivery.deliver(upserted("p1"))
+    assert set(merchant.offers()) == {"a"}
+
+
+def test_a_product_read_as_gone_has_the_offers_we_sent_deleted(
+    installed: dict[str, s.Product], merchant: FakeMerchant
+) -> None:
+    installed["p1"] = product("p1", (variant("a"), variant("b")))
+    installed["p2"] = product("p2", (variant("c"),))
+    delivery.deliver(upserted("p1"))
+    delivery.deliver(upserted("p2"))
+    del installed["p1"]
+    assert delivery.deliver(upserted("p1")).outcome == "succeeded"
+    assert set(merchant.offers()) == {"c"}
