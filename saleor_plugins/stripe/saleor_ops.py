@@ -34,6 +34,7 @@ from saleor.payment.utils import (
     create_transaction,
     gateway_postprocess,
     try_void_or_refund_inactive_payment,
+    update_payment_charge_status,
 )
 from saleor.plugins.manager import get_plugins_manager
 from saleor.plugins.models import PluginConfiguration
@@ -149,7 +150,13 @@ class SaleorPaymentHost:
                 return f"{kind} recorded on order"
             return f"{kind} already recorded"
         if txn is None:
-            txn = _record(payment, kind, event.intent_id, event)
+            # charge status now, so no paid payment looks unpaid; to_confirm stays, so
+            # completing the checkout below confirms from this record, not from Stripe
+            txn = _record(payment, kind, event.intent_id, event, postprocess=False)
+            update_payment_charge_status(payment, txn)
+            payment.refresh_from_db()
+            if checkout is not None:
+                checkout.refresh_from_db()
         if checkout is None:
             return f"{kind} recorded; no checkout to complete"
         return self._complete(checkout, payment)

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pluggy
 import pytest
 
-from saleor_plugins.core import delivery, registry, webhooks
+from saleor_plugins.core import delivery, hookspecs, registry, webhooks
 from saleor_plugins.core.models import Attempt, Job
 from saleor_plugins.demo.store import install
 from saleor_plugins.stripe import connector
@@ -34,18 +35,20 @@ class RecordingHost:
 
 
 @pytest.fixture
-def host(db: None) -> Iterator[RecordingHost]:
-    pm = registry.plugin_manager()
-    added = not pm.is_registered(connector)
-    if added:
-        registry.register(connector)
+def host(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingHost]:
+    # a plugin manager with this connector alone: other integrations' entry points
+    # (and their state of work) do not decide whether these tests pass
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(connector)
+    monkeypatch.setattr(registry, "plugin_manager", lambda: pm)
+    registry.integrations.cache_clear()
     install(PLUGIN_ID, CHANNEL, **RAW_SETTINGS)
     recording = RecordingHost()
     connector.register_payment_host(recording)
     yield recording
     connector.register_payment_host(None)
-    if added:
-        registry.unregister(connector)
+    registry.integrations.cache_clear()
 
 
 def receive(type_: str, obj: dict[str, Any], event_id: str = "evt_1") -> int:

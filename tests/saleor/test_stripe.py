@@ -1,0 +1,305 @@
+"""The Stripe gateway inside a real Saleor: GraphQL checkout, order mutations, webhooks.
+
+Stripe is the local fake (tests/stripe/fake_stripe.py) driven through the real SDK.
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/saleor SALEOR_PYTHON=... \\
+     ./run saleor-tests tests/saleor/test_stripe.py
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import graphene
+import pluggy
+import pytest
+import stripe
+from saleor.graphql.tests.utils import get_graphql_content
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_plugins.core import delivery, hookspecs, registry
+from saleor_plugins.core.models import InboundEvent, Job
+from saleor_plugins.stripe import connector
+from saleor_plugins.stripe.connector import PLUGIN_ID
+from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET
+from tests.stripe.fake_stripe import FakeStripe, event, sign
+
+pytestmark = pytest.mark.saleor
+
+STRIPE = "saleor_plugins.stripe.plugin.StripeGatewayPlugin"
+ROUTER = "saleor_plugins.adapter.router.RouterPlugin"
+
+
+PAYMENT_CREATE = """
+mutation($id: ID, $input: PaymentInput!) {
+  checkoutPaymentCreate(id: $id, input: $input) {
+    payment { id chargeStatus } errors { field message code }
+  }
+}
+"""
+COMPLETE = """
+mutation($id: ID, $paymentData: JSONString) {
+  checkoutComplete(id: $id, paymentData: $paymentData, redirectUrl: "https://www.example.com") {
+    order { id number } confirmationNeeded confirmationData errors { field message code }
+  }
+}
+"""
+CAPTURE = """mutation($id: ID!, $amount: PositiveDecimal!) {
+  orderCapture(id: $id, amount: $amount) { order { id } errors { field message code } } }"""
+REFUND = """mutation($id: ID!, $amount: PositiveDecimal!) {
+  orderRefund(id: $id, amount: $amount) { order { id } errors { field message code } } }"""
+VOID = """mutation($id: ID!) {
+  orderVoid(id: $id) { order { id } errors { field message code } } }"""
+GATEWAYS = """query($id: ID) { checkout(id: $id) { availablePaymentGateways {
+  id config { field value } currencies } } }"""
+
+
+@pytest.fixture
+def fake(settings, monkeypatch) -> Iterator[FakeStripe]:  # type: ignore[no-untyped-def]
+    settings.PLUGINS = [ROUTER, STRIPE]
+    # the kernel sees this connector alone, whatever else is installed
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(connector)
+    monkeypatch.setattr(registry, "plugin_manager", lambda: pm)
+    registry.integrations.cache_clear()
+    previous = stripe.api_base
+    with FakeStripe(SECRET_KEY) as server:
+        stripe.api_base = server.url
+        yield server
+    stripe.api_base = previous
+    registry.integrations.cache_clear()
+
+
+def activate(channel: Any, **overrides: str) -> None:
+    values = {**RAW_SETTINGS, "supported_currencies": "USD", **overrides}
+    PluginConfiguration.objects.update_or_create(
+        identifier=PLUGIN_ID,
+        channel=channel,
+        defaults={
+            "active": True,
+            "configuration": [{"name": k, "value": v} for k, v in values.items()],
+        },
+    )
+
+
+def checkout_total(checkout: Any) -> Decimal:
+    from saleor.checkout import calculations
+    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+    from saleor.plugins.manager import get_plugins_manager
+
+    manager = get_plugins_manager(allow_replica=False)
+    lines, _ = fetch_checkout_lines(checkout)
+    info = fetch_checkout_info(checkout, lines, manager)
+    return calculations.calculate_checkout_total_with_gift_cards(manager, info, lines).gross.amount
+
+
+def gid(kind: str, pk: Any) -> str:
+    return graphene.Node.to_global_id(kind, pk)
+
+
+def pay(client: Any, checkout: Any, payment_data: dict[str, Any] | None) -> dict[str, Any]:
+    total = checkout_total(checkout)
+    created = get_graphql_content(
+        client.post_graphql(
+            PAYMENT_CREATE,
+            {
+                "id": gid("Checkout", checkout.pk),
+                "input": {"gateway": PLUGIN_ID, "amount": str(total)},
+            },
+        )
+    )["data"]["checkoutPaymentCreate"]
+    assert created["errors"] == []
+    return complete(client, checkout, payment_data)
+
+
+def complete(client: Any, checkout: Any, payment_data: dict[str, Any] | None) -> dict[str, Any]:
+    variables = {
+        "id": gid("Checkout", checkout.pk),
+        "paymentData": json.dumps(payment_data) if payment_data is not None else None,
+    }
+    data: dict[str, Any] = get_graphql_content(client.post_graphql(COMPLETE, variables))["data"][
+        "checkoutComplete"
+    ]
+    return data
+
+
+def test_the_gateway_is_offered_with_its_publishable_key(
+    api_client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    activate(channel_USD)
+    content = get_graphql_content(
+        api_client.post_graphql(GATEWAYS, {"id": gid("Checkout", checkout_ready_to_complete.pk)})
+    )
+    gateways = {g["id"]: g for g in content["data"]["checkout"]["availablePaymentGateways"]}
+    config = {c["field"]: c["value"] for c in gateways[PLUGIN_ID]["config"]}
+    assert config["api_key"] == RAW_SETTINGS["publishable_key"]
+    assert gateways[PLUGIN_ID]["currencies"] == ["USD"]
+    assert RAW_SETTINGS["secret_key"] not in json.dumps(content)
+
+
+def test_a_card_checkout_is_paid_and_completed(
+    api_client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    total = checkout_total(checkout)
+    data = pay(api_client, checkout, {"payment_method_id": "pm_card_visa"})
+    assert data["errors"] == [] and data["order"] is not None
+    order = Order.objects.get()
+    payment = Payment.objects.get()
+    assert order.charge_status == "full"
+    assert payment.psp_reference and payment.psp_reference.startswith("pi_")
+    assert payment.cc_last_digits == "4242"
+    assert fake.state.effects["captured"] == int(total * 100)
+    assert fake.state.count() == 1  # one Stripe call per completed checkout
+
+
+def test_three_d_secure_returns_to_the_storefront_then_completes(
+    api_client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    first = pay(api_client, checkout, {"payment_method_id": "pm_card_threeDSecure2Required"})
+    assert first["errors"] == [] and first["order"] is None
+    assert first["confirmationNeeded"] is True
+    action = json.loads(first["confirmationData"])
+    assert action["client_secret"].startswith(action["id"])
+    fake.complete_action(action["id"])  # Stripe.js in the shopper's browser
+    second = complete(api_client, checkout, None)
+    assert second["errors"] == [] and second["order"] is not None
+    assert Order.objects.get().charge_status == "full"
+    assert fake.state.count() == 2
+
+
+def test_a_declined_card_is_a_clear_error_and_no_order(
+    api_client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+
+    activate(channel_USD)
+    data = pay(
+        api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_chargeDeclined"}
+    )
+    assert data["order"] is None
+    assert [(e["code"], e["message"]) for e in data["errors"]] == [
+        ("PAYMENT_ERROR", "Your card was declined.")
+    ]
+    assert not Order.objects.exists()
+
+
+def _authorised_order(api_client, fake, checkout, channel):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+
+    activate(channel, capture_mode="manual")
+    data = pay(api_client, checkout, {"payment_method_id": "pm_card_visa"})
+    assert data["errors"] == []
+    order = Order.objects.get()
+    assert fake.state.effects["authorized"] > 0 and fake.state.effects["captured"] == 0
+    return order
+
+
+def test_capture_and_partial_refunds_from_the_order(
+    api_client,
+    staff_api_client,
+    permission_group_manage_orders,
+    fake,
+    checkout_ready_to_complete,
+    channel_USD,
+):  # type: ignore[no-untyped-def]
+    from saleor.payment.models import Payment
+
+    order = _authorised_order(api_client, fake, checkout_ready_to_complete, channel_USD)
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    order_id = gid("Order", order.pk)
+    total = order.total_gross_amount
+    capture = get_graphql_content(
+        staff_api_client.post_graphql(CAPTURE, {"id": order_id, "amount": str(total)})
+    )["data"]["orderCapture"]
+    assert capture["errors"] == []
+    assert fake.state.effects["captured"] == int(total * 100)
+    for _ in range(2):
+        refund = get_graphql_content(
+            staff_api_client.post_graphql(REFUND, {"id": order_id, "amount": "1.00"})
+        )["data"]["orderRefund"]
+        assert refund["errors"] == []
+    assert fake.state.effects["refunded"] == 200  # two refunds of 1.00, each once
+    payment = Payment.objects.get()
+    assert payment.captured_amount == total - Decimal("2.00")
+    assert payment.charge_status == "partially-refunded"
+
+
+def test_void_from_the_order(
+    api_client,
+    staff_api_client,
+    permission_group_manage_orders,
+    fake,
+    checkout_ready_to_complete,
+    channel_USD,
+):  # type: ignore[no-untyped-def]
+    from saleor.payment.models import Payment
+
+    order = _authorised_order(api_client, fake, checkout_ready_to_complete, channel_USD)
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    void = get_graphql_content(staff_api_client.post_graphql(VOID, {"id": gid("Order", order.pk)}))[
+        "data"
+    ]["orderVoid"]
+    assert void["errors"] == []
+    intent_id = Payment.objects.get().psp_reference
+    assert fake.state.intents[intent_id]["status"] == "canceled"
+    assert Payment.objects.get().is_active is False
+
+
+def test_a_webhook_before_checkout_complete_completes_the_checkout_once(
+    api_client, client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    first = pay(api_client, checkout, {"payment_method_id": "pm_card_threeDSecure2Required"})
+    intent_id = json.loads(first["confirmationData"])["id"]
+    intent = fake.complete_action(intent_id)  # paid; the shopper never comes back
+    body = json.dumps(event(fake.state, "payment_intent.succeeded", intent)).encode()
+    url = f"/plugins/channel/{channel_USD.slug}/{PLUGIN_ID}/webhooks/"
+    for _ in range(2):  # Stripe may deliver twice
+        response = client.post(
+            url,
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign(body, WEBHOOK_SECRET),
+        )
+        assert response.status_code == 200
+    assert InboundEvent.objects.count() == 1
+    assert not Order.objects.exists()  # nothing is processed in Stripe's request
+    [job] = Job.objects.filter(integration=PLUGIN_ID)
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    order = Order.objects.get()
+    assert order.charge_status == "full"
+    # the shopper's browser comes back late: the same order, no second charge
+    late = complete(api_client, checkout, None)
+    assert late["errors"] == [] and late["order"]["id"] == gid("Order", order.pk)
+    assert Order.objects.count() == 1
+    assert fake.state.count() == 1  # the intent's creation only
+
+
+def test_a_forged_webhook_is_refused(client, fake, channel_USD):  # type: ignore[no-untyped-def]
+    activate(channel_USD)
+    url = f"/plugins/channel/{channel_USD.slug}/{PLUGIN_ID}/webhooks/"
+    response = client.post(
+        url,
+        data=b'{"id": "evt_1", "object": "event"}',
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="t=1,v1=forged",
+    )
+    assert response.status_code == 400
+    missing = client.post(url, data=b"{}", content_type="application/json")
+    assert missing.status_code == 400
+    assert not InboundEvent.objects.exists()
