@@ -296,8 +296,7 @@ def finish_batch(mc: MailchimpIntegration, batch_id: str) -> str:
         row.response_body_url = str(status.get("response_body_url", ""))
         row.finished_at = timezone.now()
         if int(status.get("errored_operations", 0) or 0) and row.response_body_url:
-            row.errors = list(_refusals(mc.client.batch_results(row.response_body_url)))
-            row.errored = len(row.errors)
+            row.errored, row.errors = _refusals(mc.client.batch_results(row.response_body_url))
             for error in row.errors[:5]:
                 logger.warning(
                     "mailchimp backfill refused %s: %s", error["operation_id"], error["detail"]
@@ -306,8 +305,10 @@ def finish_batch(mc: MailchimpIntegration, batch_id: str) -> str:
     return f"batch {row.status}, {row.errored} refused"
 
 
-def _refusals(results: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    kept = 0
+def _refusals(results: Iterable[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+    """How many operations Mailchimp refused, and the first ones with its reason."""
+    count = 0
+    kept: list[dict[str, Any]] = []
     for item in results:
         code = int(item.get("status_code", 200) or 200)
         if code < 400:
@@ -319,15 +320,17 @@ def _refusals(results: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         detail = str(problem.get("detail", ""))
         if any(b in detail.lower() for b in BENIGN):
             continue
-        kept += 1
-        if kept > MAX_ERRORS_KEPT:
-            return
-        yield {
-            "operation_id": item.get("operation_id", ""),
-            "status": code,
-            "title": str(problem.get("title", "")),
-            "detail": detail,
-        }
+        count += 1
+        if len(kept) < MAX_ERRORS_KEPT:
+            kept.append(
+                {
+                    "operation_id": item.get("operation_id", ""),
+                    "status": code,
+                    "title": str(problem.get("title", "")),
+                    "detail": detail,
+                }
+            )
+    return count, kept
 
 
 def _op(method: str, path: str, body: dict[str, Any], operation_id: str) -> dict[str, Any]:
