@@ -22,6 +22,22 @@ from ...core import snapshots as s
 from .. import richtext
 from .common import metadata, money, optional_money, pages
 
+# Large columns a snapshot never reads: not fetched (building rows is the cost of a page).
+_PRODUCT_UNUSED = (
+    "search_document",
+    "search_vector",
+    "private_metadata",
+    "seo_title",
+    "seo_description",
+    "product_type__private_metadata",
+    "category__description",
+    "category__private_metadata",
+    "category__metadata",
+    "category__seo_title",
+    "category__seo_description",
+)
+_MEDIA_UNUSED = ("oembed_data", "metadata", "private_metadata")
+
 
 def queryset() -> Any:
     from django.db.models import Prefetch
@@ -47,7 +63,10 @@ def queryset() -> Any:
         .order_by("assignment__sort_order", "pk")
         .prefetch_related(Prefetch("variantvalueassignment", queryset=variant_values))
     )
-    variants = ProductVariant.objects.order_by("sort_order", "pk").prefetch_related(
+    media = ProductMedia.objects.defer(*_MEDIA_UNUSED).order_by("sort_order", "pk")
+    variants = (
+        ProductVariant.objects.defer("private_metadata").order_by("sort_order", "pk")
+    ).prefetch_related(
         Prefetch(
             "channel_listings",
             queryset=ProductVariantChannelListing.objects.select_related("channel").order_by(
@@ -58,17 +77,18 @@ def queryset() -> Any:
             "stocks",
             queryset=Stock.objects.select_related("warehouse").order_by("warehouse__slug"),
         ),
-        Prefetch("media", queryset=ProductMedia.objects.order_by("sort_order", "pk")),
+        Prefetch("media", queryset=media),
         Prefetch("attributes", queryset=variant_attributes),
     )
-    return Product.objects.select_related("product_type", "category").prefetch_related(
+    products = Product.objects.select_related("product_type", "category").defer(*_PRODUCT_UNUSED)
+    return products.prefetch_related(
         Prefetch(
             "channel_listings",
             queryset=ProductChannelListing.objects.select_related("channel").order_by(
                 "channel__slug"
             ),
         ),
-        Prefetch("media", queryset=ProductMedia.objects.order_by("sort_order", "pk")),
+        Prefetch("media", queryset=media),
         Prefetch(
             "attributevalues",
             queryset=AssignedProductAttributeValue.objects.select_related(
