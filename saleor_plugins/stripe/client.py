@@ -31,14 +31,15 @@ from ..core.errors import (
     TransientError,
     parse_retry_after,
 )
+from ..core.http import CHECKOUT_TIMEOUT
 
 logger = logging.getLogger("saleor_plugins.stripe")
 
 PROVIDER = "stripe"
 #: Every call names the API version this code was written against.
 API_VERSION = "2024-06-20"
-#: (connect, read) seconds for calls a shopper or a merchant waits for.
-CHECKOUT_TIMEOUT = (3.0, 10.0)
+#: (connect, read) seconds for calls a shopper or a merchant waits for: the kernel's
+#: CHECKOUT_TIMEOUT (imported above).
 #: Webhook endpoint registration on save: short, the dashboard is waiting.
 SETUP_TIMEOUT = (2.0, 5.0)
 

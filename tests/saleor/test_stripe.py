@@ -303,3 +303,53 @@ def test_a_forged_webhook_is_refused(client, fake, channel_USD):  # type: ignore
     missing = client.post(url, data=b"{}", content_type="application/json")
     assert missing.status_code == 400
     assert not InboundEvent.objects.exists()
+
+
+def _post(client, channel, fake, type_, obj):  # type: ignore[no-untyped-def]
+    body = json.dumps(event(fake.state, type_, obj)).encode()
+    url = f"/plugins/channel/{channel.slug}/{PLUGIN_ID}/webhooks/"
+    response = client.post(
+        url,
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign(body, WEBHOOK_SECRET),
+    )
+    assert response.status_code == 200
+    for job in Job.objects.filter(integration=PLUGIN_ID, status="pending").order_by("id"):
+        assert delivery.deliver(job.id).outcome == "succeeded"
+
+
+def test_a_dispute_and_a_refund_made_in_stripe_reach_the_order(
+    api_client, client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    pay(api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_visa"})
+    order = Order.objects.get()
+    intent_id = Payment.objects.get().psp_reference
+    intent = fake.state.intents[intent_id]
+    dispute = {
+        **fake.state.sample("dispute"),
+        "payment_intent": intent_id,
+        "amount": 500,
+        "currency": "usd",
+        "reason": "fraudulent",
+    }
+    _post(client, channel_USD, fake, "charge.dispute.created", dispute)
+    notes = [e.parameters.get("message", "") for e in order.events.filter(type="note_added")]
+    assert any("dispute" in n and "fraudulent" in n for n in notes)
+    # a partial refund made in Stripe's dashboard, then the same event again
+    charge = {
+        **fake.state.sample("charge"),
+        "id": intent["latest_charge"],
+        "payment_intent": intent_id,
+        "amount_refunded": 300,
+        "currency": "usd",
+    }
+    _post(client, channel_USD, fake, "charge.refunded", charge)
+    _post(client, channel_USD, fake, "charge.refunded", charge)  # a new event id, same refund
+    payment = Payment.objects.get()
+    assert payment.captured_amount == order.total_gross_amount - Decimal("3.00")
+    assert payment.transactions.filter(kind="refund", is_success=True).count() == 1
