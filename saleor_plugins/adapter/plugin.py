@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotFound
 from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
@@ -104,7 +105,9 @@ class IntegrationPlugin(BasePlugin):
     def resolve_plugin_configuration(self, request: Any) -> Any:
         if self.channel is None:
             return self.configuration
-        text = status.summary(self.PLUGIN_ID, self.channel.slug)
+        # GraphQL queries may only read from Saleor's replica connection
+        replica = getattr(settings, "DATABASE_CONNECTION_REPLICA_NAME", "default")
+        text = status.summary(self.PLUGIN_ID, self.channel.slug, using=replica)
         for item in self.configuration:
             if item.get("name") == STATUS_FIELD:
                 item["value"] = text

@@ -25,13 +25,18 @@ class State:
     circuit_retry_at: datetime | None
 
 
-def state(integration: str, channel: str) -> State:
-    jobs = Job.objects.filter(integration=integration, channel=channel).aggregate(
-        waiting=Count("id", filter=Q(status=JobStatus.PENDING)),
-        running=Count("id", filter=Q(status=JobStatus.RUNNING)),
-        dead=Count("id", filter=Q(status=JobStatus.DEAD)),
+def state(integration: str, channel: str, *, using: str = "default") -> State:
+    """Read-only: ``using`` lets a host read from its replica (Saleor's queries must)."""
+    jobs = (
+        Job.objects.using(using)
+        .filter(integration=integration, channel=channel)
+        .aggregate(
+            waiting=Count("id", filter=Q(status=JobStatus.PENDING)),
+            running=Count("id", filter=Q(status=JobStatus.RUNNING)),
+            dead=Count("id", filter=Q(status=JobStatus.DEAD)),
+        )
     )
-    attempts = Attempt.objects.filter(integration=integration, channel=channel)
+    attempts = Attempt.objects.using(using).filter(integration=integration, channel=channel)
     marks = attempts.aggregate(
         ok=Max("created_at", filter=Q(outcome="succeeded")),
         bad=Max("created_at", filter=~Q(outcome__in=["succeeded", "skipped"])),
@@ -41,7 +46,7 @@ def state(integration: str, channel: str) -> State:
         last_error = (
             attempts.filter(created_at=marks["bad"]).values_list("error", flat=True).first() or ""
         )
-    breaker = Circuit.objects.filter(integration=integration, channel=channel).first()
+    breaker = Circuit.objects.using(using).filter(integration=integration, channel=channel).first()
     return State(
         integration=integration,
         channel=channel,
@@ -57,8 +62,8 @@ def state(integration: str, channel: str) -> State:
     )
 
 
-def summary(integration: str, channel: str) -> str:
-    s = state(integration, channel)
+def summary(integration: str, channel: str, *, using: str = "default") -> str:
+    s = state(integration, channel, using=using)
     when = s.last_success.strftime("%Y-%m-%d %H:%M UTC") if s.last_success else "never"
     parts = [f"Last success: {when}", f"waiting: {s.waiting}", f"failed (dead): {s.dead}"]
     if s.circuit_open:

@@ -59,11 +59,12 @@ pytest_plugins = [
 
 ROUTER = "saleor_plugins.adapter.router.RouterPlugin"
 SANDBOX = "tests.saleor.plugins.SandboxPlugin"
-DUMMY = "saleor.payment.gateways.dummy.plugin.DummyGatewayPlugin"
+DUMMY = "saleor.plugins.tests.gateways.dummy.DummyGatewayPlugin"
 
 
 @pytest.fixture(autouse=True)
-def _our_plugins(settings):  # type: ignore[no-untyped-def]
+def _our_plugins(settings, setup_dummy_gateway):  # type: ignore[no-untyped-def]
+    # after Saleor's own autouse fixture, which sets PLUGINS to its dummy gateway
     from saleor_plugins.core import registry
     from saleor_plugins.demo import connector
 

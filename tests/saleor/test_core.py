@@ -1,0 +1,194 @@
+"""The kernel inside a real Saleor: discovery, per-channel configuration, routing."""
+
+from __future__ import annotations
+
+import graphene
+import pytest
+from saleor.graphql.tests.utils import get_graphql_content
+from saleor.plugins.models import PluginConfiguration
+
+from saleor_plugins.core.models import Job
+
+pytestmark = pytest.mark.saleor
+
+SANDBOX_ID = "saleor_plugins.sandbox"
+KEY = "sk_sandbox_abcdefghijklmnop"
+
+PLUGINS_QUERY = """
+query { plugins(first: 50) { edges { node { id name channelConfigurations {
+  active channel { slug } configuration { name value type } } } } } }
+"""
+
+PLUGIN_UPDATE = """
+mutation($id: ID!, $channelId: ID, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, channelId: $channelId, input: $input) {
+    plugin { id channelConfigurations { active channel { slug }
+      configuration { name value } } }
+    errors { field message code }
+  }
+}
+"""
+
+
+def _update(client, channel, active, **config):  # type: ignore[no-untyped-def]
+    variables = {
+        "id": SANDBOX_ID,
+        "channelId": graphene.Node.to_global_id("Channel", channel.pk),
+        "input": {
+            "active": active,
+            "configuration": [{"name": k, "value": v} for k, v in config.items()],
+        },
+    }
+    return get_graphql_content(client.post_graphql(PLUGIN_UPDATE, variables))["data"][
+        "pluginUpdate"
+    ]
+
+
+@pytest.fixture
+def staff(staff_api_client, permission_manage_plugins):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    return staff_api_client
+
+
+def test_plugin_is_listed_with_generated_configuration(staff, channel_USD):  # type: ignore[no-untyped-def]
+    content = get_graphql_content(staff.post_graphql(PLUGINS_QUERY))
+    nodes = {e["node"]["id"]: e["node"] for e in content["data"]["plugins"]["edges"]}
+    assert SANDBOX_ID in nodes
+    assert "saleor_plugins.router" not in nodes  # hidden: routing cannot be switched off
+    config = nodes[SANDBOX_ID]["channelConfigurations"][0]["configuration"]
+    types = {c["name"]: c["type"] for c in config}
+    assert types == {"endpoint": "STRING", "api_key": "SECRET", "sync_status": "OUTPUT"}
+
+
+def test_plugin_update_enables_one_channel_only(staff, channel_USD, channel_PLN):  # type: ignore[no-untyped-def]
+    result = _update(staff, channel_USD, True, endpoint="https://sandbox.example", api_key=KEY)
+    assert result["errors"] == []
+    rows = PluginConfiguration.objects.filter(identifier=SANDBOX_ID)
+    assert {(r.channel.slug, r.active) for r in rows} == {(channel_USD.slug, True)}
+    by_channel = {c["channel"]["slug"]: c for c in result["plugin"]["channelConfigurations"]}
+    assert by_channel[channel_USD.slug]["active"] is True
+    assert by_channel[channel_PLN.slug]["active"] is False
+    shown = {c["name"]: c["value"] for c in by_channel[channel_USD.slug]["configuration"]}
+    assert shown["api_key"] == KEY[-4:]  # masked by Saleor: a Secret field
+    assert "waiting: 0" in shown["sync_status"]
+
+
+def test_invalid_value_is_refused_with_the_field_named(staff, channel_USD):  # type: ignore[no-untyped-def]
+    result = _update(staff, channel_USD, True, endpoint="ftp://nope", api_key=KEY)
+    assert [e["field"] for e in result["errors"]] == ["endpoint"]
+    assert "http" in result["errors"][0]["message"]
+    assert not PluginConfiguration.objects.filter(identifier=SANDBOX_ID, active=True).exists()
+
+
+def test_a_missing_required_field_is_reported_alone(staff, channel_USD):  # type: ignore[no-untyped-def]
+    result = _update(staff, channel_USD, True, endpoint="https://sandbox.example")
+    # Saleor camel-cases the key of the ValidationError it reports (api_key -> apiKey)
+    assert [e["field"] for e in result["errors"]] == ["apiKey"]
+    assert "API key is required" in result["errors"][0]["message"]
+
+
+def test_an_inactive_plugin_may_be_saved_half_filled(staff, channel_USD):  # type: ignore[no-untyped-def]
+    result = _update(staff, channel_USD, False, endpoint="https://sandbox.example")
+    assert result["errors"] == []
+
+
+PRODUCT_UPDATE = """
+mutation($id: ID!, $input: ProductInput!) {
+  productUpdate(id: $id, input: $input) { errors { field message } product { name } }
+}
+"""
+
+
+def _activate(channel, **config):  # type: ignore[no-untyped-def]
+    config = {"endpoint": "https://sandbox.example", "api_key": KEY, **config}
+    PluginConfiguration.objects.update_or_create(
+        identifier=SANDBOX_ID,
+        channel=channel,
+        defaults={
+            "active": True,
+            "configuration": [{"name": k, "value": v} for k, v in config.items()],
+        },
+    )
+
+
+def test_product_update_writes_one_job_per_listed_channel(
+    staff_api_client, permission_manage_products, product, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    # the product fixture is listed in channel_USD only; the plugin is active in both
+    _activate(channel_USD)
+    _activate(channel_PLN)
+    staff_api_client.user.user_permissions.add(permission_manage_products)
+    variables = {
+        "id": graphene.Node.to_global_id("Product", product.pk),
+        "input": {"name": "Renamed"},
+    }
+    for _ in range(3):
+        content = get_graphql_content(staff_api_client.post_graphql(PRODUCT_UPDATE, variables))
+        assert content["data"]["productUpdate"]["errors"] == []
+    jobs = list(Job.objects.filter(object_type="product", object_id=str(product.pk)))
+    assert [(j.integration, j.channel, j.event) for j in jobs] == [
+        (SANDBOX_ID, channel_USD.slug, "product_upserted")
+    ]
+    assert jobs[0].coalesced == 2  # three updates, one pending job
+
+
+def test_product_update_reaches_no_inactive_channel(
+    staff_api_client, permission_manage_products, product, channel_USD
+):  # type: ignore[no-untyped-def]
+    _activate(channel_USD)
+    PluginConfiguration.objects.filter(identifier=SANDBOX_ID).update(active=False)
+    staff_api_client.user.user_permissions.add(permission_manage_products)
+    variables = {
+        "id": graphene.Node.to_global_id("Product", product.pk),
+        "input": {"name": "Renamed"},
+    }
+    get_graphql_content(staff_api_client.post_graphql(PRODUCT_UPDATE, variables))
+    assert not Job.objects.exists()
+
+
+CHECKOUT_COMPLETE = """
+mutation($id: ID, $redirectUrl: String) {
+  checkoutComplete(id: $id, redirectUrl: $redirectUrl) {
+    order { id } errors { field message code }
+  }
+}
+"""
+
+
+def test_checkout_complete_writes_the_order_job_in_that_channel_only(
+    user_api_client, checkout_ready_to_complete, payment_dummy, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    from saleor.checkout import calculations
+    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+    from saleor.order.models import Order
+    from saleor.plugins.manager import get_plugins_manager
+
+    _activate(channel_USD)
+    _activate(channel_PLN)
+    checkout = checkout_ready_to_complete
+    assert checkout.channel == channel_USD
+    manager = get_plugins_manager(allow_replica=False)
+    lines, _ = fetch_checkout_lines(checkout)
+    info = fetch_checkout_info(checkout, lines, manager)
+    total = calculations.calculate_checkout_total_with_gift_cards(manager, info, lines)
+    payment = payment_dummy
+    payment.order = None
+    payment.checkout = checkout
+    payment.total = total.gross.amount
+    payment.currency = total.gross.currency
+    payment.save()
+
+    variables = {
+        "id": graphene.Node.to_global_id("Checkout", checkout.pk),
+        "redirectUrl": "https://www.example.com",
+    }
+    content = get_graphql_content(user_api_client.post_graphql(CHECKOUT_COMPLETE, variables))
+    data = content["data"]["checkoutComplete"]
+    assert data["errors"] == []
+    order = Order.objects.get(pk=graphene.Node.from_global_id(data["order"]["id"])[1])
+    jobs = Job.objects.filter(object_type="order", object_id=str(order.pk))
+    events = sorted((j.channel, j.event) for j in jobs)
+    assert (channel_USD.slug, "order_created") in events
+    assert {c for c, _ in events} == {channel_USD.slug}
+    created = [e for e in events if e[1] == "order_created"]
+    assert len(created) == 1
