@@ -370,6 +370,25 @@ def test_reading_one_product_is_a_fixed_number_of_queries(catalogue, django_asse
         readers.read("product", str(catalogue[0].pk), "any")
 
 
+@pytest.mark.parametrize("object_type", ["order", "customer", "voucher"])
+def test_other_pages_cost_the_same_queries_whatever_their_size(
+    object_type, order_list, order_with_lines, voucher_with_many_codes, voucher_percentage,
+    customer_user2, channel_USD,
+):  # fmt: skip
+    SaleorOrder.objects.filter(pk=order_list[0].pk).update(user=customer_user2)
+    with CaptureQueriesContext(connection) as one:
+        assert (
+            len(list(islice(readers.iter_objects(object_type, channel_USD.slug, page_size=1), 1)))
+            == 1
+        )
+    with CaptureQueriesContext(connection) as two:
+        assert (
+            len(list(islice(readers.iter_objects(object_type, channel_USD.slug, page_size=2), 2)))
+            == 2
+        )
+    assert len(one.captured_queries) == len(two.captured_queries) <= 3
+
+
 # -- customers ---------------------------------------------------------------------------
 def test_customer_maps_the_user_and_the_channels_they_ordered_in(
     order_with_lines, customer_user, checkout, channel_PLN
