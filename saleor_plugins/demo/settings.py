@@ -7,6 +7,7 @@ environment (``DATABASE_URL``-style pieces, ``CELERY_BROKER_URL``).
 from __future__ import annotations
 
 import os
+from importlib.metadata import entry_points
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "demo-not-secret")
 DEBUG = False
@@ -17,6 +18,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "saleor_plugins.core",
     "saleor_plugins.demo",
+]
+# As Saleor does: every plugin registered under the "saleor.plugins" entry-point group is a
+# Django app (integrations registered by entry point import their models with the kernel).
+INSTALLED_APPS += [
+    ep.name
+    for ep in entry_points(group="saleor.plugins")
+    if ep.name.startswith("saleor_plugins.") and ep.name not in INSTALLED_APPS
 ]
 DATABASES = {
     "default": {
