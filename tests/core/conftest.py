@@ -120,3 +120,15 @@ def provide() -> Iterator[Any]:
     yield _provide
     for plugin in plugins:
         registry.unregister(plugin)
+
+
+@pytest.fixture(autouse=True)
+def _fast_commits(request: pytest.FixtureRequest) -> None:
+    """Commits need not wait for the disk in tests (the fault test commits thousands)."""
+    if "django_db" not in request.keywords:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
