@@ -353,3 +353,44 @@ def test_a_dispute_and_a_refund_made_in_stripe_reach_the_order(
     payment = Payment.objects.get()
     assert payment.captured_amount == order.total_gross_amount - Decimal("3.00")
     assert payment.transactions.filter(kind="refund", is_success=True).count() == 1
+
+
+PLUGIN_UPDATE = """
+mutation($id: ID!, $channelId: ID, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, channelId: $channelId, input: $input) {
+    plugin { channelConfigurations { active configuration { name value } } }
+    errors { field message code }
+  }
+}
+"""
+
+
+def test_the_dashboard_refuses_mixed_test_and_live_keys(
+    staff_api_client, permission_manage_plugins, fake, channel_USD
+):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    values = {**RAW_SETTINGS, "publishable_key": "pk_live_abcdef0123456789"}
+
+    def update(config: dict[str, Any]) -> dict[str, Any]:
+        variables = {
+            "id": PLUGIN_ID,
+            "channelId": gid("Channel", channel_USD.pk),
+            "input": {
+                "active": True,
+                "configuration": [{"name": k, "value": v} for k, v in config.items()],
+            },
+        }
+        result: dict[str, Any] = get_graphql_content(
+            staff_api_client.post_graphql(PLUGIN_UPDATE, variables)
+        )["data"]["pluginUpdate"]
+        return result
+
+    refused = update(values)
+    assert [e["field"] for e in refused["errors"]] == ["secretKey"]  # GraphQL camel-cases it
+    saved = update(RAW_SETTINGS)
+    assert saved["errors"] == []
+    shown = {
+        c["name"]: c["value"] for c in saved["plugin"]["channelConfigurations"][0]["configuration"]
+    }
+    assert shown["secret_key"] != RAW_SETTINGS["secret_key"]  # masked by Saleor
+    assert RAW_SETTINGS["secret_key"] not in json.dumps(saved)
