@@ -59,6 +59,7 @@ pytest_plugins = [
 
 ROUTER = "saleor_plugins.adapter.router.RouterPlugin"
 SANDBOX = "tests.saleor.plugins.SandboxPlugin"
+SANDBOX_TWO = "tests.saleor.plugins.SecondSandboxPlugin"
 DUMMY = "saleor.plugins.tests.gateways.dummy.DummyGatewayPlugin"
 
 
@@ -67,11 +68,13 @@ def _our_plugins(settings, setup_dummy_gateway):  # type: ignore[no-untyped-def]
     # after Saleor's own autouse fixture, which sets PLUGINS to its dummy gateway
     from saleor_plugins.core import registry
     from saleor_plugins.demo import connector
+    from tests.saleor import plugins
 
-    settings.PLUGINS = [DUMMY, ROUTER, SANDBOX]
+    settings.PLUGINS = [DUMMY, ROUTER, SANDBOX, SANDBOX_TWO]
     settings.SALEOR_PLUGINS_COALESCE_SECONDS = 0.0
-    if not registry.plugin_manager().is_registered(connector):
-        registry.register(connector)
+    for module in (connector, plugins):
+        if not registry.plugin_manager().is_registered(module):
+            registry.register(module)
     yield
 
 

@@ -192,3 +192,32 @@ def test_checkout_complete_writes_the_order_job_in_that_channel_only(
     assert {c for c, _ in events} == {channel_USD.slug}
     created = [e for e in events if e[1] == "order_created"]
     assert len(created) == 1
+
+
+def test_an_order_event_for_two_integrations_is_one_insert(
+    order_with_lines, channel_USD, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from saleor.plugins.manager import get_plugins_manager
+
+    _activate(channel_USD)
+    PluginConfiguration.objects.create(
+        identifier="saleor_plugins.sandbox_two",
+        channel=channel_USD,
+        active=True,
+        configuration=[
+            {"name": "endpoint", "value": "https://two.example"},
+            {"name": "api_key", "value": KEY},
+        ],
+    )
+    manager = get_plugins_manager(allow_replica=False)
+    manager.get_plugins(channel_slug=channel_USD.slug)  # load plugins outside the count
+    assert order_with_lines.channel.slug  # Saleor's own lookup, outside the count
+    with CaptureQueriesContext(connection) as queries:
+        manager.order_created(order_with_lines)
+    writes = [q["sql"] for q in queries if "saleor_plugins_job" in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith("\nINSERT")
+    assert len(queries) == 1  # nothing else in the request path: no read, no network
+    jobs = Job.objects.filter(object_id=str(order_with_lines.pk), event="order_created")
+    assert sorted(j.integration for j in jobs) == [SANDBOX_ID, "saleor_plugins.sandbox_two"]
