@@ -12,6 +12,9 @@ from saleor_plugins.demo.sandbox import Sandbox
 
 SANDBOX_KEY = "sk_sandbox_1234567890abcdef"
 
+# tests/saleor runs inside a real Saleor's settings: `./run saleor-tests` (see its conftest)
+collect_ignore = ["saleor"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if importlib.util.find_spec("saleor") is not None:
