@@ -394,3 +394,42 @@ def test_the_dashboard_refuses_mixed_test_and_live_keys(
     }
     assert shown["secret_key"] != RAW_SETTINGS["secret_key"]  # masked by Saleor
     assert RAW_SETTINGS["secret_key"] not in json.dumps(saved)
+
+
+SAVED = """query($channel: String) { me { storedPaymentSources(channel: $channel) {
+  gateway paymentMethodId creditCardInfo { brand lastDigits } } } }"""
+
+
+def test_a_logged_in_customer_reuses_a_saved_card(
+    user_api_client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    checkout = checkout_ready_to_complete
+    checkout.user = user_api_client.user
+    checkout.email = user_api_client.user.email
+    checkout.save(update_fields=["user", "email"])
+    activate(channel_USD)
+    total = checkout_total(checkout)
+    created = get_graphql_content(
+        user_api_client.post_graphql(
+            PAYMENT_CREATE,
+            {
+                "id": gid("Checkout", checkout.pk),
+                "input": {
+                    "gateway": PLUGIN_ID,
+                    "amount": str(total),
+                    "storePaymentMethod": "ON_SESSION",
+                },
+            },
+        )
+    )["data"]["checkoutPaymentCreate"]
+    assert created["errors"] == []
+    done = complete(user_api_client, checkout, {"payment_method_id": "pm_card_visa"})
+    assert done["errors"] == []
+    [customer] = fake.state.customers.values()
+    assert customer["email"] == user_api_client.user.email
+    sources = get_graphql_content(
+        user_api_client.post_graphql(SAVED, {"channel": channel_USD.slug})
+    )["data"]["me"]["storedPaymentSources"]
+    assert [
+        (s["gateway"], s["paymentMethodId"], s["creditCardInfo"]["lastDigits"]) for s in sources
+    ] == [(PLUGIN_ID, "pm_card_visa", "4242")]
