@@ -75,3 +75,10 @@ def test_order_reaches_the_provider_once(sandbox_installed) -> None:
     sent = sandbox_installed.state.objects[f"/v1/default-channel/orders/{order.pk}"]
     assert sent["total"] == "19.000" and sent["lines"] == [{"sku": "SKU-1", "quantity": 2}]
     assert delivery.deliver(job.id).outcome == "not-claimed"
+
+
+def test_one_backfill_may_name_an_object_twice_and_thousands_of_objects() -> None:
+    objects = [(str(i), {}, "") for i in range(2500)] + [("7", {"last": True}, "")]
+    ids = outbox.emit_many(EventType.PRODUCT_UPSERTED, objects, TARGETS[:2])
+    assert len(ids) == 5000
+    assert Job.objects.get(object_id="7", integration=TARGETS[0][0]).payload == {"last": True}

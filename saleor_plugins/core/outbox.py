@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 Target = tuple[str, str]  # (integration id, channel slug)
 
+#: Rows per INSERT statement (a backfill emits many objects at once).
+MAX_ROWS = 1000
+
 
 def coalescing_window() -> timedelta:
     """How long a coalescing job waits for later changes before it is delivered."""
@@ -100,6 +103,27 @@ def emit_many(
     not_before: datetime = now + (
         delay if delay is not None else (coalescing_window() if coalescing else timedelta(0))
     )
+    # One object once per statement: PostgreSQL refuses to update a row twice in one
+    # INSERT ... ON CONFLICT, and the last state is the one that counts.
+    unique = list({(str(o[0]), "" if coalescing else o[2]): o for o in objects}.values())
+    per_statement = max(1, MAX_ROWS // len(targets))
+    result: list[tuple[Any, ...]] = []
+    for start in range(0, len(unique), per_statement):
+        result += _insert(event, unique[start : start + per_statement], targets, not_before, now)
+    new_ids = [row[0] for row in result if not coalescing or row[1]]
+    if new_ids:
+        dispatch_on_commit(new_ids, countdown=(not_before - now).total_seconds())
+    return new_ids
+
+
+def _insert(
+    event: EventType,
+    objects: Sequence[tuple[str, dict[str, Any], str]],
+    targets: list[Target],
+    not_before: datetime,
+    now: datetime,
+) -> list[tuple[Any, ...]]:
+    coalescing = event.coalesces
     params: list[Any] = []
     rows = []
     for object_id, payload, version in objects:
@@ -122,11 +146,7 @@ def emit_many(
     sql = _INSERT.format(values=", ".join(rows)) + (_ON_COALESCE if coalescing else _ON_DEDUPE)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        result = cursor.fetchall()
-    new_ids = [row[0] for row in result if not coalescing or row[1]]
-    if new_ids:
-        dispatch_on_commit(new_ids, countdown=(not_before - now).total_seconds())
-    return new_ids
+        return list(cursor.fetchall())
 
 
 def dispatch_on_commit(job_ids: list[int], countdown: float = 0.0) -> None:
