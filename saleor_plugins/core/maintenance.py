@@ -106,7 +106,9 @@ def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
     released = [job_id for job_id, status in rows if status == JobStatus.PENDING]
     superseded = [job_id for job_id, status in rows if status != JobStatus.PENDING]
     if superseded:
-        Job.objects.filter(id__in=superseded).update(finished_at=stamp)
+        Job.objects.filter(id__in=superseded).update(
+            finished_at=stamp, last_error="superseded by a newer change (worker lost while running)"
+        )
     if released:
         logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))
     return released
