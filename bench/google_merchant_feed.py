@@ -214,13 +214,31 @@ def requests_per_thousand() -> None:
         server.stop()
 
 
+def traced(sizes: list[int]) -> None:
+    """Python-heap peaks (tracemalloc), to corroborate the RSS figures on small runs."""
+    import tracemalloc
+
+    print("\nPython heap peak during the build (tracemalloc; slower, so small sizes)")
+    for size in sizes:
+        for name, work in (("streaming", streaming), ("in-memory", in_memory)):
+            gc.collect()
+            tracemalloc.start()
+            work(size)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"{size:>10,} {name:>10} {peak / 2**20:>9.1f} MiB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--traced", default="", help="sizes for the tracemalloc check")
     args = parser.parse_args()
     requests_per_thousand()
     print()
-    feeds([int(x) for x in args.sizes.split(",")])
+    feeds([int(x) for x in args.sizes.split(",") if x])
+    if args.traced:
+        traced([int(x) for x in args.traced.split(",")])
 
 
 if __name__ == "__main__":
