@@ -33,6 +33,8 @@ logger = logging.getLogger("saleor_plugins.stripe")
 
 UNAVAILABLE = "The payment provider could not be reached. Please try again in a moment."
 FAILED = "The payment could not be processed. Please try another payment method."
+#: ``raw["outcome"]`` of a result the customer's bank or 3-D Secure refused
+DECLINED = "declined"
 #: Expanded on every intent we return to Saleor, so the card details come in the same call.
 EXPAND = ["payment_method"]
 
@@ -55,8 +57,9 @@ class PaymentRequest:
     store_method: str = "NONE"  # Saleor's StorePaymentMethodEnum: NONE, ON_SESSION, OFF_SESSION
     data: dict[str, Any] = field(default_factory=dict)  # storefront's paymentData
     metadata: dict[str, str] = field(default_factory=dict)
-    #: successful operations of the same kind already recorded on this payment (refunds,
-    #: captures): a retry repeats the count, a new operation does not
+    #: operations already recorded on this payment that make the next one a new operation:
+    #: successful captures or refunds for those; declined attempts for a new intent. A
+    #: retry (after a timeout) repeats the count, so it repeats the idempotency key.
     sequence: int = 0
 
 
@@ -132,6 +135,7 @@ class StripeGateway:
             transaction_id=req.token,
             error=message,
             psp_reference=req.token or None,
+            raw={"outcome": DECLINED if isinstance(error, PaymentError) else "error"},
         )
 
     def _from_intent(
@@ -142,7 +146,10 @@ class StripeGateway:
         amount = mapping.from_minor(int(intent.get("amount") or 0), currency)
         error = None
         is_success = state.is_success
-        if intent.get("status") == "requires_payment_method" and intent.get("last_payment_error"):
+        declined = intent.get("status") == "requires_payment_method" and intent.get(
+            "last_payment_error"
+        )
+        if declined:
             # the customer tried and failed (3-D Secure refused, card declined on confirm)
             is_success = False
             error = (intent["last_payment_error"] or {}).get("message") or FAILED
@@ -158,6 +165,8 @@ class StripeGateway:
             customer_id=customer_id,
             raw=mapping.raw_summary(intent),
         )
+        if declined:
+            result.raw["outcome"] = DECLINED
         if result.action_required:
             result.action_required_data = mapping.action_required_data(
                 intent, self.settings.publishable_key
@@ -226,8 +235,10 @@ class StripeGateway:
         try:
             customer_id = self._customer(req)
             params = self.intent_params(req, customer_id)
-            # a retried checkoutComplete repeats the key; another card or amount does not
-            key = mapping.idempotency_key(req.payment_id, "intent", mapping.params_digest(params))
+            # a retried checkoutComplete repeats the key; another card or amount, or the
+            # same card after a decline (funds added), does not
+            digest = mapping.params_digest(params)
+            key = mapping.idempotency_key(req.payment_id, "intent", req.sequence, digest)
             intent = self.client.create_intent(params, key)
         except IntegrationError as e:
             result = self._failure(req, kind, e)

@@ -9,6 +9,7 @@ bounded timeout and returns a ``GatewayResponse``. A failure is a response with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from saleor.payment import TransactionKind
@@ -24,7 +25,7 @@ from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
 from ..core.settings import SettingsErrors
 from . import mapping
 from .connector import StripeIntegration
-from .gateway import PaymentRequest, Result, StripeGateway
+from .gateway import DECLINED, PaymentRequest, Result, StripeGateway
 from .settings import StripeSettings
 
 NOT_CONFIGURED = "Stripe is not configured for this channel."
@@ -70,6 +71,15 @@ def sequence(payment: PaymentData, kind: str) -> int:
         if t.kind == kind
         and t.is_success
         and (t.gateway_response or {}).get("source") == SOURCE_GATEWAY
+    )
+
+
+def declined_attempts(payment: PaymentData) -> int:
+    """Attempts on this payment the customer's bank or 3-D Secure refused."""
+    return sum(
+        1
+        for t in payment.transactions
+        if not t.is_success and (t.gateway_response or {}).get("outcome") == DECLINED
     )
 
 
@@ -191,7 +201,10 @@ class StripeGatewayPlugin(IntegrationPlugin):
         done = already_recorded(payment_information)
         if done is not None:
             return done
-        return to_gateway_response(gateway.process(self._request(payment_information)))
+        request = replace(
+            self._request(payment_information), sequence=declined_attempts(payment_information)
+        )
+        return to_gateway_response(gateway.process(request))
 
     def authorize_payment(self, payment_information: PaymentData, previous_value: Any) -> Any:
         return self.process_payment(payment_information, previous_value)

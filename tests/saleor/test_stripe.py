@@ -193,6 +193,15 @@ def test_a_declined_card_is_a_clear_error_and_no_order(
         ("PAYMENT_ERROR", "Your card was declined.")
     ]
     assert not Order.objects.exists()
+    # the shopper tries the same card again (funds added): a new attempt reaches Stripe
+    again = complete(
+        api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_chargeDeclined"}
+    )
+    assert again["errors"][0]["message"] == "Your card was declined."
+    assert len(fake.state.intents) == 2
+    # then another card on the same payment completes the checkout
+    paid = complete(api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_visa"})
+    assert paid["errors"] == [] and Order.objects.count() == 1
 
 
 def _authorised_order(api_client, fake, checkout, channel):  # type: ignore[no-untyped-def]

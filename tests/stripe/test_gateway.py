@@ -249,3 +249,22 @@ def _client(key: str, timeout: tuple[float, float]) -> Any:
 
     assert key == SECRET_KEY
     return StripeClient(key, timeout=timeout)
+
+
+def test_the_same_card_after_a_decline_reaches_the_bank_again(
+    fake: FakeStripe, gateway_for: Build
+) -> None:
+    gateway = gateway_for()
+    first = gateway.process(pay(card="pm_card_chargeDeclined"))
+    assert first.raw["outcome"] == "declined"  # Saleor keeps it on the failed transaction
+    retried = gateway.process(pay(card="pm_card_chargeDeclined"))  # same attempt: replayed
+    assert fake.state.requests[-1].replayed and retried.error == first.error
+    gateway.process(pay(card="pm_card_chargeDeclined", sequence=1))  # the next attempt
+    assert not fake.state.requests[-1].replayed
+    assert len(fake.state.intents) == 2
+
+
+def test_a_timeout_is_not_counted_as_a_decline(fake: FakeStripe, gateway_for: Build) -> None:
+    fake.state.fail_next.append((503, {"error": {"type": "api_error", "message": "busy"}}))
+    result = gateway_for().process(pay())
+    assert result.error == UNAVAILABLE and result.raw["outcome"] != "declined"
