@@ -15,61 +15,44 @@ dashboard), and it never calls a provider: it only writes jobs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from saleor.plugins.base_plugin import BasePlugin
 
 from ..core import outbox
 from ..core.events import EventType
-from ..core.integration import CustomerRoute
-from ..core.registry import integrations
 from . import hooks, routing, votes
 
 ROUTER_ID = "saleor_plugins.router"
 
 
-def _flush_hook(hook_name: str):  # type: ignore[no-untyped-def]
+def _flush(hook_name: str, obj: Any) -> None:
+    ballot = votes.collect(hook_name, hooks.object_id(obj))
+    if ballot is not None and ballot.targets:
+        outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
+
+
+def _product(hook_name: str, obj: Any) -> None:
+    # variant and media hooks name their product; product hooks are the product
+    routing.route_product(str(getattr(obj, "product_id", None) or obj.pk))
+
+
+def _customer(hook_name: str, user: Any) -> None:
+    routing.route_customer(str(user.pk))
+
+
+def _voucher(hook_name: str, voucher: Any) -> None:
+    routing.route_voucher(str(voucher.pk), EventType.VOUCHER_UPSERTED)
+
+
+def _hook(hook_name: str, route: Callable[[str, Any], None]) -> Callable[..., Any]:
+    """A Saleor hook method that hands its first argument to ``route``."""
+
     def method(
         self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
     ) -> Any:
-        ballot = votes.collect(hook_name, hooks.object_id(obj))
-        if ballot is not None and ballot.targets:
-            outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
-        return previous_value
-
-    method.__name__ = hook_name
-    return method
-
-
-def _product_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(
-        self: RouterPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
-    ) -> Any:
-        product_id = getattr(obj, "product_id", None) or obj.pk
-        routing.route_product(str(product_id))
-        return previous_value
-
-    method.__name__ = hook_name
-    return method
-
-
-def _customer_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(
-        self: RouterPlugin, user: Any, *args: Any, previous_value: Any = None, **kwargs: Any
-    ) -> Any:
-        routing.route_customer(str(user.pk))
-        return previous_value
-
-    method.__name__ = hook_name
-    return method
-
-
-def _voucher_hook(hook_name: str):  # type: ignore[no-untyped-def]
-    def method(
-        self: RouterPlugin, voucher: Any, *args: Any, previous_value: Any = None, **kwargs: Any
-    ) -> Any:
-        routing.route_voucher(str(voucher.pk), EventType.VOUCHER_UPSERTED)
+        route(hook_name, obj)
         return previous_value
 
     method.__name__ = hook_name
@@ -116,13 +99,13 @@ class RouterPlugin(BasePlugin):
         return previous_value
 
 
-for _hook in hooks.CHANNEL_HOOKS:
-    setattr(RouterPlugin, _hook, _flush_hook(_hook))
-for _hook in hooks.PRODUCT_HOOKS:
-    setattr(RouterPlugin, _hook, _product_hook(_hook))
-for _hook in hooks.CUSTOMER_HOOKS:
-    setattr(RouterPlugin, _hook, _customer_hook(_hook))
-for _hook in hooks.VOUCHER_HOOKS:
-    setattr(RouterPlugin, _hook, _voucher_hook(_hook))
+for _routes, _route in (
+    (hooks.CHANNEL_HOOKS, _flush),
+    (hooks.PRODUCT_HOOKS, _product),
+    (hooks.CUSTOMER_HOOKS, _customer),
+    (hooks.VOUCHER_HOOKS, _voucher),
+):
+    for _name in _routes:
+        setattr(RouterPlugin, _name, _hook(_name, _route))
 
-__all__ = ["ROUTER_ID", "CustomerRoute", "RouterPlugin", "integrations"]
+__all__ = ["ROUTER_ID", "RouterPlugin"]
