@@ -23,7 +23,7 @@ What each type reads as, per channel:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -53,21 +53,40 @@ _OBJECTS: dict[str, Callable[[str, int], Iterator[Any]]] = {
 }
 
 
+def _writer(items: Iterable[Any]) -> Iterator[Any]:
+    """Stream while allowed to read the primary database.
+
+    Readers run right after the write that queued the job: a replica may not have it yet,
+    so they read the primary. Saleor can forbid that by default (its optional
+    ``restrict_writer`` middleware, and its Celery task wrapper); ``allow_writer`` is its
+    own way of saying "this read must see the latest data".
+    """
+    from saleor.core.db.connection import allow_writer
+
+    with allow_writer():
+        yield from items
+
+
 def read(object_type: str, object_id: str, channel: str) -> Any | None:
     """A snapshot, or None when the object is gone (or the type is not a stored object)."""
+    from saleor.core.db.connection import allow_writer
+
     reader = _READ.get(str(object_type))
-    return reader(str(object_id), channel) if reader is not None else None
+    if reader is None:
+        return None
+    with allow_writer():
+        return reader(str(object_id), channel)
 
 
 def iter_ids(object_type: str, channel: str) -> Iterator[str]:
     source = _IDS.get(str(object_type))
-    return source(channel) if source is not None else iter(())
+    return _writer(source(channel)) if source is not None else iter(())
 
 
 def iter_objects(object_type: str, channel: str, *, page_size: int = 500) -> Iterator[Any]:
     source = _OBJECTS.get(str(object_type))
-    return source(channel, page_size) if source is not None else iter(())
+    return _writer(source(channel, page_size)) if source is not None else iter(())
 
 
 def recent_changes(since: datetime) -> Iterator[Change]:
-    return changes.recent_changes(since)
+    return _writer(changes.recent_changes(since))

@@ -1,9 +1,10 @@
 """Products with their variants, prices, stocks, media and attributes.
 
-A page costs a fixed number of queries whatever its size: the products (with type and
-category), then one query per prefetched relation (listings, media, product attribute
-values, variants, variant listings, stocks, variant media, variant attributes and their
-values) and one for the categories' ancestors.
+A page costs a fixed number of queries whatever its size, 10: the products (with type and
+category), one query per prefetched relation (listings, media, product attribute values,
+variants, variant listings, stocks, variant media), one for the variants' attribute values
+and one for the categories' ancestors. (A page whose products have no variant, or no
+category, skips the queries it has nothing to ask.)
 
 Media URLs are absolute and point at the original file, as the API's
 ``ProductMedia.url(size: 0)`` gives them: ``build_absolute_uri(image.url)`` (PUBLIC_URL, or
@@ -41,11 +42,7 @@ _MEDIA_UNUSED = ("oembed_data", "metadata", "private_metadata")
 
 def queryset() -> Any:
     from django.db.models import Prefetch
-    from saleor.attribute.models import (
-        AssignedProductAttributeValue,
-        AssignedVariantAttribute,
-        AssignedVariantAttributeValue,
-    )
+    from saleor.attribute.models import AssignedProductAttributeValue
     from saleor.product.models import (
         Product,
         ProductChannelListing,
@@ -55,14 +52,6 @@ def queryset() -> Any:
     )
     from saleor.warehouse.models import Stock
 
-    variant_values = AssignedVariantAttributeValue.objects.select_related("value").order_by(
-        "sort_order", "pk"
-    )
-    variant_attributes = (
-        AssignedVariantAttribute.objects.select_related("assignment__attribute")
-        .order_by("assignment__sort_order", "pk")
-        .prefetch_related(Prefetch("variantvalueassignment", queryset=variant_values))
-    )
     media = ProductMedia.objects.defer(*_MEDIA_UNUSED).order_by("sort_order", "pk")
     variants = (
         ProductVariant.objects.defer("private_metadata").order_by("sort_order", "pk")
@@ -78,7 +67,6 @@ def queryset() -> Any:
             queryset=Stock.objects.select_related("warehouse").order_by("warehouse__slug"),
         ),
         Prefetch("media", queryset=media),
-        Prefetch("attributes", queryset=variant_attributes),
     )
     products = Product.objects.select_related("product_type", "category").defer(*_PRODUCT_UNUSED)
     return products.prefetch_related(
@@ -139,7 +127,32 @@ def _group(pairs: Iterable[tuple[Any, Any]]) -> tuple[s.Attribute, ...]:
     return tuple(s.Attribute(a.slug, a.name, tuple(v)) for a, v in grouped.values())
 
 
-def _variant(variant: Any, fallback_weight: Decimal | None) -> s.Variant:
+def variant_attributes(variant_ids: list[int]) -> dict[int, tuple[s.Attribute, ...]]:
+    """Each variant's attributes, from one query (not a prefetch nested two levels deep,
+    which Django skips on a page without any, making the query count vary)."""
+    from saleor.attribute.models import AssignedVariantAttributeValue
+
+    rows = (
+        AssignedVariantAttributeValue.objects.filter(assignment__variant_id__in=variant_ids)
+        .select_related("value", "assignment__assignment__attribute")
+        .order_by(
+            "assignment__variant_id",
+            "assignment__assignment__sort_order",
+            "assignment__assignment_id",
+            "sort_order",
+            "pk",
+        )
+    )
+    pairs: dict[int, list[tuple[Any, Any]]] = {}
+    for row in rows:
+        attribute = row.assignment.assignment.attribute
+        pairs.setdefault(row.assignment.variant_id, []).append((attribute, row.value))
+    return {variant_id: _group(p) for variant_id, p in pairs.items()}
+
+
+def _variant(
+    variant: Any, fallback_weight: Decimal | None, attributes: tuple[s.Attribute, ...]
+) -> s.Variant:
     prices = tuple(
         s.ChannelPrice(
             channel=listing.channel.slug,
@@ -153,11 +166,6 @@ def _variant(variant: Any, fallback_weight: Decimal | None) -> s.Variant:
     stocks = tuple(
         s.Stock(st.warehouse.slug, int(st.quantity), int(st.quantity_allocated))
         for st in variant.stocks.all()
-    )
-    attributes = _group(
-        (assigned.assignment.attribute, link.value)
-        for assigned in variant.attributes.all()
-        for link in assigned.variantvalueassignment.all()
     )
     own = grams(variant.weight)
     return s.Variant(
@@ -176,7 +184,11 @@ def _variant(variant: Any, fallback_weight: Decimal | None) -> s.Variant:
     )
 
 
-def snapshot(product: Any, category_path: tuple[str, ...]) -> s.Product:
+def snapshot(
+    product: Any,
+    category_path: tuple[str, ...],
+    attributes: dict[int, tuple[s.Attribute, ...]],
+) -> s.Product:
     weight = grams(product.weight)
     if weight is None:
         weight = grams(product.product_type.weight)
@@ -188,7 +200,9 @@ def snapshot(product: Any, category_path: tuple[str, ...]) -> s.Product:
         product_type=product.product_type.name,
         category=product.category.name if product.category is not None else "",
         category_path=category_path,
-        variants=tuple(_variant(v, weight) for v in product.variants.all()),
+        variants=tuple(
+            _variant(v, weight, attributes.get(v.pk, ())) for v in product.variants.all()
+        ),
         listings=tuple(
             s.ChannelListing(
                 channel=listing.channel.slug,
@@ -233,7 +247,8 @@ def category_paths(categories: Iterable[Any]) -> dict[int, tuple[str, ...]]:
 
 def snapshots(products: list[Any]) -> list[s.Product]:
     paths = category_paths(p.category for p in products if p.category is not None)
-    return [snapshot(p, paths.get(p.category_id, ())) for p in products]
+    attributes = variant_attributes([v.pk for p in products for v in p.variants.all()])
+    return [snapshot(p, paths.get(p.category_id, ()), attributes) for p in products]
 
 
 def read(object_id: str) -> s.Product | None:
