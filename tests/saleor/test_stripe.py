@@ -442,3 +442,78 @@ def test_a_logged_in_customer_reuses_a_saved_card(
     assert [
         (s["gateway"], s["paymentMethodId"], s["creditCardInfo"]["lastDigits"]) for s in sources
     ] == [(PLUGIN_ID, "pm_card_visa", "4242")]
+
+
+def test_a_webhook_after_checkout_complete_changes_nothing(
+    api_client, client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    first = pay(api_client, checkout, {"payment_method_id": "pm_card_threeDSecure2Required"})
+    intent = fake.complete_action(json.loads(first["confirmationData"])["id"])
+    assert complete(api_client, checkout, None)["order"] is not None
+    payment = Payment.objects.get()
+    before = (payment.captured_amount, payment.transactions.count())
+    _post(client, channel_USD, fake, "payment_intent.succeeded", intent)
+    _post(client, channel_USD, fake, "payment_intent.amount_capturable_updated", intent)
+    payment.refresh_from_db()
+    assert (payment.captured_amount, payment.transactions.count()) == before
+    assert Order.objects.count() == 1 and Order.objects.get().charge_status == "full"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_and_browser_completing_at_once_make_one_order(
+    transactional_db, api_client, client, fake, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    import threading
+
+    from django.db import connection
+    from saleor.order.models import Order
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    first = pay(api_client, checkout, {"payment_method_id": "pm_card_threeDSecure2Required"})
+    intent = fake.complete_action(json.loads(first["confirmationData"])["id"])
+    body = json.dumps(event(fake.state, "payment_intent.succeeded", intent)).encode()
+    url = f"/plugins/channel/{channel_USD.slug}/{PLUGIN_ID}/webhooks/"
+    assert (
+        client.post(
+            url,
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign(body, WEBHOOK_SECRET),
+        ).status_code
+        == 200
+    )
+    [job] = Job.objects.filter(integration=PLUGIN_ID)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            outcomes["worker"] = delivery.deliver(job.id).outcome
+        finally:
+            connection.close()
+
+    def browser() -> None:
+        try:
+            barrier.wait()
+            outcomes["browser"] = complete(api_client, checkout, None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker), threading.Thread(target=browser)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Order.objects.count() == 1
+    order = Order.objects.get()
+    assert order.charge_status == "full"
+    browser_order = (outcomes["browser"].get("order") or {}).get("id")
+    assert browser_order in (None, gid("Order", order.pk))
+    assert fake.state.count("POST") == 1  # money moved once
