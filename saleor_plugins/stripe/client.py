@@ -70,6 +70,7 @@ class StripeClient:
         secrets.register(secret_key)
         self._key = secret_key
         self.timeout = timeout
+        self._sdk: tuple[str, Any] | None = None  # (api base, stripe.StripeClient)
 
     # -- transport ----------------------------------------------------------------------
     def request(
@@ -104,13 +105,19 @@ class StripeClient:
     ) -> dict[str, Any]:
         http = _http_client(self.timeout)
         if _HAS_STRIPE_CLIENT:
-            client = stripe.StripeClient(
-                self._key,
-                stripe_version=API_VERSION,
-                base_addresses={"api": stripe.api_base},
-                max_network_retries=0,
-                http_client=http,
-            )
+            base = stripe.api_base
+            if self._sdk is None or self._sdk[0] != base:
+                self._sdk = (
+                    base,
+                    stripe.StripeClient(
+                        self._key,
+                        stripe_version=API_VERSION,
+                        base_addresses={"api": base},
+                        max_network_retries=0,
+                        http_client=http,
+                    ),
+                )
+            client = self._sdk[1]
             options: dict[str, Any] = {}
             if idempotency_key and method == "post":
                 options["idempotency_key"] = idempotency_key
