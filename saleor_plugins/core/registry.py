@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import logging
 from functools import cache
 from typing import Any
 
@@ -14,12 +16,27 @@ from .integration import Integration
 
 ENTRY_POINT_GROUP = "saleor_plugins.integrations"
 
+logger = logging.getLogger(__name__)
+
 
 @cache
 def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # one connector that fails to import must not stop every other integration:
+        # its jobs wait, dead-lettered as "not installed", until it is fixed and replayed
+        try:
+            module = entry_point.load()
+        except Exception:  # any import error of third-party code
+            logger.exception(
+                "saleor_plugins: integration %r (%s) failed to load and is disabled",
+                entry_point.name,
+                entry_point.value,
+            )
+            continue
+        if not pm.is_registered(module):
+            pm.register(module, name=f"{ENTRY_POINT_GROUP}:{entry_point.name}")
     # hosts without entry points (the demo, tests) may name hook modules in settings
     for path in getattr(settings, "SALEOR_PLUGINS_HOOK_MODULES", ()):
         module = importlib.import_module(path)

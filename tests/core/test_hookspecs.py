@@ -37,3 +37,28 @@ def test_the_plugin_manager_knows_every_hook() -> None:
     hooks = plugin_manager().hook
     for name in specs():
         assert getattr(hooks, name).spec is not None, name
+
+
+def test_a_connector_that_fails_to_import_disables_only_itself(monkeypatch, caplog) -> None:
+    import importlib.metadata
+
+    from saleor_plugins.core import registry
+
+    broken = importlib.metadata.EntryPoint(
+        name="broken", value="saleor_plugins_no_such_module", group=registry.ENTRY_POINT_GROUP
+    )
+    real = importlib.metadata.entry_points
+
+    def entry_points(**kwargs):  # type: ignore[no-untyped-def]
+        found = list(real(**kwargs))
+        return [broken, *found] if kwargs.get("group") == registry.ENTRY_POINT_GROUP else found
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    registry.plugin_manager.cache_clear()
+    registry.integrations.cache_clear()
+    try:
+        assert "saleor_plugins.sandbox" in registry.integrations()
+        assert "'broken'" in caplog.text and "failed to load" in caplog.text
+    finally:
+        registry.plugin_manager.cache_clear()
+        registry.integrations.cache_clear()
