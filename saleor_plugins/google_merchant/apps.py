@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -17,3 +19,8 @@ class GoogleMerchantConfig(AppConfig):
             schedule = settings.CELERY_BEAT_SCHEDULE = {}
         for name, entry in periodic_tasks().items():
             schedule.setdefault(name, entry)
+        from django.apps import apps
+
+        if apps.is_installed("saleor.plugins"):
+            # inside Saleor: the plugin module hands our tasks Saleor's ``allow_writer``
+            import_module(f"{self.name}.plugin")

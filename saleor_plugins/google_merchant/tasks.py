@@ -7,10 +7,11 @@ circuit the live sync uses: one error for the merchant.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,11 @@ from .settings import GoogleMerchantSettings
 from .sync import INTEGRATION_ID
 
 logger = logging.getLogger(__name__)
+
+#: Inside Saleor, plugin.py sets this to Saleor's ``allow_writer``: Saleor's Celery task
+#: class forbids (tests) or logs (production) unmarked queries on the primary database, and
+#: these tasks must read what was just written there.
+primary_db: Callable[[], AbstractContextManager[object]] = nullcontext
 
 STATUS_EVERY = timedelta(hours=1)
 FEED_EVERY = timedelta(hours=6)
@@ -45,6 +51,15 @@ def periodic_tasks() -> dict[str, dict[str, Any]]:
             "options": {"expires": FEED_EVERY.total_seconds()},
         },
     }
+
+
+def on_primary[**P, R](task: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(task)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with primary_db():
+            return task(*args, **kwargs)
+
+    return run
 
 
 def active_channels(channel: str | None = None) -> Iterator[tuple[str, GoogleMerchantSettings]]:
@@ -84,6 +99,7 @@ def refused(channel: str, error: IntegrationError) -> str:
 
 
 @shared_task(name="saleor_plugins.google_merchant.full_sync", ignore_result=True)
+@on_primary
 def full_sync(channel: str, force: bool = False) -> str:
     for slug, settings in active_channels(channel):
         if circuit.blocked_until(INTEGRATION_ID, slug) is not None:
@@ -102,6 +118,7 @@ def full_sync(channel: str, force: bool = False) -> str:
 
 
 @shared_task(name="saleor_plugins.google_merchant.generate_feed", ignore_result=True)
+@on_primary
 def generate_feed(channel: str, force: bool = False) -> str:
     for slug, settings in active_channels(channel):
         with exclusive("feed", slug) as got:
@@ -112,6 +129,7 @@ def generate_feed(channel: str, force: bool = False) -> str:
 
 
 @shared_task(name="saleor_plugins.google_merchant.generate_feeds", ignore_result=True)
+@on_primary
 def generate_feeds() -> int:
     channels = [slug for slug, _ in active_channels()]
     for slug in channels:
@@ -120,6 +138,7 @@ def generate_feeds() -> int:
 
 
 @shared_task(name="saleor_plugins.google_merchant.pull_statuses", ignore_result=True)
+@on_primary
 def pull_statuses() -> int:
     pulled = 0
     for slug, settings in active_channels():

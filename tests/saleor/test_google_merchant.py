@@ -166,7 +166,8 @@ def test_listing_in_a_second_channel_reaches_that_channel(
     variables = {"id": gid("Product", product_with_image.pk), "input": {"updateChannels": [{
         "channelId": gid("Channel", channel_PLN.pk), "isPublished": True,
         "availableForPurchaseAt": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}]}}  # fmt: skip
-    get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    data = get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    assert data["data"]["productChannelListingUpdate"]["errors"] == []
     assert sorted(c for c, _, o in deliver_all() if o == "succeeded") == sorted(
         [channel_USD.slug, channel_PLN.slug]
     )
