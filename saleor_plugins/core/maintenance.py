@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .events import EventType
 from .host import Change, get_host
+from .integration import CustomerRoute
 from .models import Attempt, Job, JobStatus
 from .outbox import Target, dispatch, emit_many
 from .registry import integrations
@@ -114,15 +115,28 @@ def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
     return released
 
 
-def active_targets(event: EventType, channels: Iterable[str]) -> list[Target]:
-    """(integration, channel) pairs active in ``channels`` and subscribed to ``event``."""
-    wanted = set(channels)
+def active_targets(event: EventType, channels: Iterable[str] | None) -> list[Target]:
+    """(integration, channel) pairs active in ``channels`` (None: any) and subscribed."""
+    wanted = None if channels is None else set(channels)
     subscribed = {i for i, cls in integrations().items() if event in cls.subscribes}
     return [
         (inst.integration, inst.channel)
         for inst in get_host().installations()
-        if inst.active and inst.integration in subscribed and inst.channel in wanted
+        if inst.active
+        and inst.integration in subscribed
+        and (wanted is None or inst.channel in wanted)
     ]
+
+
+def _everywhere(event: EventType) -> set[str]:
+    """Integrations that take this event in every channel whatever it names.
+
+    Customer events name the channels the customer engaged with; an integration whose
+    ``customer_route`` is ``ALL`` takes every customer, engaged or not.
+    """
+    if event is not EventType.CUSTOMER_UPSERTED:
+        return set()
+    return {i for i, cls in integrations().items() if cls.customer_route == CustomerRoute.ALL}
 
 
 def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> int:
@@ -145,8 +159,9 @@ def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> 
 
 def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
     emitted = 0
+    everywhere = _everywhere(event)
     all_channels = {c for ch in changes for c in ch.channels}
-    targets = active_targets(event, all_channels)
+    targets = active_targets(event, None if everywhere else all_channels)
     if not targets:
         return 0
     latest: dict[tuple[str, str, str], datetime] = {}
@@ -178,7 +193,9 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
     groups: dict[tuple[Target, ...], dict[tuple[str, str], Change]] = defaultdict(dict)
     for change in changes:
         change_targets = tuple(
-            t for t in targets if t[1] in change.channels and not covered(t, change)
+            t
+            for t in targets
+            if (t[1] in change.channels or t[0] in everywhere) and not covered(t, change)
         )
         if change_targets:
             # a coalescing INSERT may not touch one row twice: one change per object

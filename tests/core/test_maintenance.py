@@ -137,3 +137,29 @@ def test_reconciliation_emits_in_few_statements(sandbox_installed: Sandbox, brok
         assert maintenance.reconcile(settle=timedelta(0)) == 30
     inserts = [q for q in queries if q["sql"].lstrip().startswith("INSERT")]
     assert len(inserts) == 1
+
+
+def test_a_customer_with_no_channel_reaches_integrations_that_take_every_customer(
+    provide: Any, broker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from saleor_plugins.core.host import Change, get_host
+    from saleor_plugins.core.integration import CustomerRoute
+
+    from .conftest import noop_integration
+
+    every = noop_integration(71)
+    every.customer_route = CustomerRoute.ALL
+    engaged = noop_integration(72)  # ENGAGED: only channels the customer engaged with
+    provide(every, engaged)
+    for integration in (every.id, engaged.id):
+        for channel in ("c-one", "c-two"):
+            store.install(integration, channel)
+    changed = timezone.now() - timedelta(minutes=5)
+    never_ordered = Change("customer_upserted", "42", (), changed)
+    monkeypatch.setattr(get_host(), "recent_changes", lambda since: iter([never_ordered]))
+
+    assert maintenance.reconcile() == 2
+    assert sorted(Job.objects.values_list("integration", "channel")) == [
+        (every.id, "c-one"),
+        (every.id, "c-two"),
+    ]
