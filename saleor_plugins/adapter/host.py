@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,11 @@ from . import readers, routing, stock
 
 
 class SaleorHost:
+    def writer_scope(self) -> AbstractContextManager[Any]:
+        from saleor.core.db.connection import allow_writer
+
+        return allow_writer()
+
     def installation(self, integration: str, channel: str) -> Installation | None:
         from saleor.plugins.models import PluginConfiguration
 

@@ -21,6 +21,7 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
 from ..core import circuit, status, webhooks
+from ..core.host import writer_scope
 from ..core.integration import Integration
 from ..core.settings import SettingsErrors
 from . import hooks, votes
@@ -120,16 +121,17 @@ class IntegrationPlugin(BasePlugin):
         receiver = getattr(self.integration, "webhook_receiver", None)
         if receiver is None:
             return HttpResponseNotFound()
-        code, body = webhooks.receive(
-            receiver,
-            integration=self.PLUGIN_ID,
-            channel=self.channel.slug,
-            settings_class=self.integration.settings_class,
-            configuration=self.configuration,
-            path=path,
-            body=request.body,
-            headers={k.lower(): v for k, v in request.headers.items()},
-        )
+        with writer_scope():  # the event and its job are written before we answer
+            code, body = webhooks.receive(
+                receiver,
+                integration=self.PLUGIN_ID,
+                channel=self.channel.slug,
+                settings_class=self.integration.settings_class,
+                configuration=self.configuration,
+                path=path,
+                body=request.body,
+                headers={k.lower(): v for k, v in request.headers.items()},
+            )
         return HttpResponse(body, status=code, content_type="application/json")
 
 

@@ -7,6 +7,7 @@ a built-in store. The kernel never imports either: it asks :func:`get_host`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -60,6 +61,16 @@ class Host(Protocol):
 
     def customer_channels(self, customer_id: str) -> tuple[str, ...]:
         """Channels where the customer ordered, checked out or registered."""
+
+
+def writer_scope() -> AbstractContextManager[Any]:
+    """What the host wants around a worker's database work (Saleor: writer access).
+
+    Saleor's Celery tasks and its optional middleware refuse, or log, queries to the
+    primary database outside ``allow_writer()``; jobs must read what was just written.
+    """
+    scope = getattr(get_host(), "writer_scope", None)
+    return scope() if scope is not None else nullcontext()
 
 
 @cache

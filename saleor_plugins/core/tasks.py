@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import current_app, shared_task
 
 from . import delivery, drain, maintenance, schedule
+from .host import writer_scope
 
 
 @shared_task(
@@ -14,22 +15,26 @@ from . import delivery, drain, maintenance, schedule
     reject_on_worker_lost=True,
 )
 def deliver_job(job_id: int) -> str:
-    return delivery.deliver(job_id).outcome
+    with writer_scope():
+        return delivery.deliver(job_id).outcome
 
 
 @shared_task(name="saleor_plugins.sweep", ignore_result=True)
 def sweep() -> int:
-    return maintenance.sweep()
+    with writer_scope():
+        return maintenance.sweep()
 
 
 @shared_task(name="saleor_plugins.reconcile", ignore_result=True)
 def reconcile() -> int:
-    return maintenance.reconcile()
+    with writer_scope():
+        return maintenance.reconcile()
 
 
 @shared_task(name="saleor_plugins.drain", ignore_result=True)
 def drain_changes() -> int:
-    return drain.drain()
+    with writer_scope():
+        return drain.drain()
 
 
 schedule.register_periodic_tasks(current_app)
