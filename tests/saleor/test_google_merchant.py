@@ -165,6 +165,7 @@ def test_listing_in_a_second_channel_reaches_that_channel(
     variant.channel_listings.create(channel=channel_PLN, price_amount=40, currency="PLN")
     variables = {"id": gid("Product", product_with_image.pk), "input": {"updateChannels": [{
         "channelId": gid("Channel", channel_PLN.pk), "isPublished": True,
+        "isAvailableForPurchase": True,
         "availableForPurchaseAt": datetime(2020, 1, 1, tzinfo=UTC).isoformat()}]}}  # fmt: skip
     data = get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
     assert data["data"]["productChannelListingUpdate"]["errors"] == []
