@@ -36,7 +36,8 @@ import psycopg
 import tests.settings as test_settings
 
 DB_NAME = "saleor_plugins_bench_mailchimp"
-test_settings.INSTALLED_APPS = [*test_settings.INSTALLED_APPS, "saleor_plugins.mailchimp"]
+if "saleor_plugins.mailchimp" not in test_settings.INSTALLED_APPS:
+    test_settings.INSTALLED_APPS = [*test_settings.INSTALLED_APPS, "saleor_plugins.mailchimp"]
 test_settings.DATABASES["default"]["NAME"] = DB_NAME
 test_settings.LOGGING["loggers"]["saleor_plugins"]["level"] = "ERROR"  # type: ignore[index]
 django.setup()

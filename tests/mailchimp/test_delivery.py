@@ -5,8 +5,9 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
+import redis
 
-from saleor_plugins.core import delivery, outbox
+from saleor_plugins.core import delivery, outbox, ratelimit
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Job
 from saleor_plugins.core.ratelimit import limiter
@@ -59,8 +60,13 @@ def test_a_refused_key_pauses_the_channel_instead_of_storming(
 
 
 def test_channels_sharing_an_account_share_its_ten_connections(
-    fake: FakeMailchimp, kernel: MemoryHost
+    fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # a Redis database of its own: other suites flush db 13 between their tests
+    own = redis.Redis.from_url("redis://127.0.0.1:6379/11")
+    monkeypatch.setattr(ratelimit, "client", lambda: own)
+    for key in own.scan_iter("saleor_plugins:rl:*"):
+        own.delete(key)
     kernel.configs["second-channel"] = (True, config())
     kernel.add("product", product(channel="second-channel"))
     kernel.add("order", order(channel="second-channel"))
