@@ -172,7 +172,9 @@ def dispatch(job_ids: Iterable[int], countdown: float = 0.0) -> int:
     sent = 0
     for job_id in job_ids:
         try:
-            deliver_job.apply_async((job_id,), countdown=max(0.0, countdown))
+            # no publish retries: a broker that is down must not hold the request;
+            # the committed job waits for the sweep instead
+            deliver_job.apply_async((job_id,), countdown=max(0.0, countdown), retry=False)
         except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
             logger.warning("saleor_plugins: broker unavailable, job %s left for the sweep", job_id)
             break
