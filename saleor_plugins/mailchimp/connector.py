@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import Any
 
 from ..core import snapshots as s
@@ -213,30 +214,27 @@ class MailchimpIntegration(Integration):
         self.ensure_store(order.currency)
         body = mapping.order(self.cfg, order)
         eco = self.client.ecommerce
-        self._with_products(
-            [(x.product_id, x.variant_id, x.product_name) for x in order.lines],
-            lambda: self.client.upsert(
-                eco.update_order,
-                eco.add_store_order,
-                (self.store_id, order.id),
-                body,
-                (self.store_id,),
-            ),
-        )
+        self._send_with_lines(eco.update_order, eco.add_store_order, order.id, body, order.lines)
         return Outcome(detail=f"order {body['financial_status']}", provider_ids={"order": order.id})
 
-    def _with_products(self, lines: list[tuple[str, str, str]], send: Any) -> Any:
-        """Send; if Mailchimp does not know a product yet, create those products once and
-        send again (orders and carts may only name products the store has)."""
+    def _send_with_lines(
+        self, update: Any, create: Any, object_id: str, body: dict[str, Any], lines: Any
+    ) -> None:
+        """Upsert an order or cart. Mailchimp accepts only lines naming products the store
+        has: when it answers that one is missing, create those products once and resend."""
+        send = partial(
+            self.client.upsert, update, create, (self.store_id, object_id), body, (self.store_id,)
+        )
         try:
-            return send()
+            send()
+            return
         except PermanentError as e:
             if e.status != 400 or "product" not in str(e).lower():
                 raise
-        for product_id, variant_id, name in dict.fromkeys(lines):
-            if product_id:
-                self.ensure_product(product_id, variant_id, name)
-        return send()
+        missing = {(x.product_id, x.variant_id): x.product_name for x in lines if x.product_id}
+        for (product_id, variant_id), name in missing.items():
+            self.ensure_product(product_id, variant_id, name)
+        send()
 
     def ensure_product(self, product_id: str, variant_id: str, name: str) -> None:
         product = self.host.read("product", product_id, self.channel)
@@ -277,15 +275,8 @@ class MailchimpIntegration(Integration):
         self.ensure_store(checkout.currency)
         body = mapping.cart(self.cfg, checkout)
         eco = self.client.ecommerce
-        self._with_products(
-            [(x.product_id, x.variant_id, x.product_name) for x in checkout.lines],
-            lambda: self.client.upsert(
-                eco.update_store_cart,
-                eco.add_store_cart,
-                (self.store_id, checkout.token),
-                body,
-                (self.store_id,),
-            ),
+        self._send_with_lines(
+            eco.update_store_cart, eco.add_store_cart, checkout.token, body, checkout.lines
         )
         agreed = mapping.consent(
             self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
