@@ -19,8 +19,10 @@ CHANNEL_HOOKS: dict[str, EventType] = {
     "order_cancelled": EventType.ORDER_CANCELLED,
     "order_expired": EventType.ORDER_CANCELLED,
     "order_fulfilled": EventType.ORDER_FULFILLED,
+    "order_metadata_updated": EventType.ORDER_UPDATED,  # consent, tracking ids live there
     "checkout_created": EventType.CHECKOUT_UPSERTED,
     "checkout_updated": EventType.CHECKOUT_UPSERTED,
+    "checkout_metadata_updated": EventType.CHECKOUT_UPSERTED,
 }
 
 #: Hooks Saleor calls *without* a channel: only the global router receives them.
@@ -34,7 +36,12 @@ PRODUCT_HOOKS = (
     "product_media_updated",
     "product_media_deleted",
 )
-CUSTOMER_HOOKS = ("customer_created", "customer_updated", "account_confirmed")
+CUSTOMER_HOOKS = (
+    "customer_created",
+    "customer_updated",
+    "customer_metadata_updated",  # marketing consent is read from metadata
+    "account_confirmed",
+)
 VOUCHER_HOOKS = ("voucher_created", "voucher_updated")
 
 

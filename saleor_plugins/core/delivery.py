@@ -76,6 +76,7 @@ class Result:
     status_code: int | None = None
     error: str = ""
     retry_after: float | None = None
+    detail: str = ""
 
 
 def claim(job_id: int) -> JobContext | None:
@@ -154,7 +155,8 @@ def _run(job: JobContext) -> Result:
     else:
         outcome = installation.handle(job)
     outcome = outcome or Outcome()
-    return Result("succeeded", status_code=outcome.status_code, error="")
+    detail = secrets.scrub(outcome.detail)[:2000]
+    return Result("succeeded", status_code=outcome.status_code, detail=detail)
 
 
 def _failed(job: JobContext, error: BaseException) -> Result:
@@ -240,6 +242,7 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> None:
             status_code=result.status_code,
             duration_ms=duration_ms,
             error=result.error,
+            detail=result.detail,
         )
         if countdown is not None:
             dispatch_on_commit([job.id], countdown=countdown)

@@ -86,6 +86,7 @@ class Attempt(models.Model):
     status_code = models.IntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    detail = models.TextField(blank=True, default="")  # what the integration reported
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

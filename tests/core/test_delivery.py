@@ -276,3 +276,24 @@ def test_a_failed_product_job_is_superseded_by_a_change_queued_meanwhile(
     assert sandbox_installed.state.objects[f"/v1/{CHANNEL}/products/{product.pk}"]["name"] == (
         "Mug v2"
     )
+
+
+def test_what_the_integration_reports_is_kept_in_the_sync_log(provide: Any, broker: Any) -> None:
+    from saleor_plugins.core import outbox
+    from saleor_plugins.core.events import EventType
+    from saleor_plugins.core.integration import JobContext, Outcome
+
+    from .conftest import noop_integration
+
+    reporting = noop_integration(81)
+
+    def handle(self: Any, job: JobContext) -> Outcome:
+        return Outcome(status_code=200, detail="member: pending (double opt-in)")
+
+    reporting.handle = handle  # type: ignore[method-assign]
+    provide(reporting)
+    store.install(reporting.id, "default-channel")
+    [job_id] = outbox.emit(EventType.ORDER_CREATED, "o-1", [(reporting.id, "default-channel")])
+    assert delivery.deliver(job_id).outcome == "succeeded"
+    attempt = Attempt.objects.get(job_id=job_id)
+    assert (attempt.outcome, attempt.detail) == ("succeeded", "member: pending (double opt-in)")
