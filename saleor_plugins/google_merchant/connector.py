@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.utils import timezone
 
@@ -119,10 +119,6 @@ class GoogleMerchantIntegration(Integration):
         if companions:
             detail += f"; sent with {len(companions)} other product job(s) in one batch"
         return Outcome(status_code=200, detail=detail)
-
-    # -- dashboard ------------------------------------------------------------------------
-    def check_settings(self, timeout: float) -> dict[str, Any]:
-        return {}
 
 
 @hookimpl
