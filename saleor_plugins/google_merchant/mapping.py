@@ -15,8 +15,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from ..core.richtext import render as render_rich_text
 from ..core.snapshots import Attribute, ChannelListing, Media, Money, Product, Variant
-from .richtext import render_rich_text
 from .settings import GoogleMerchantSettings, OutOfStock
 
 __all__ = ["Offer", "map_product", "render_rich_text", "to_product_input"]

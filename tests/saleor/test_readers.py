@@ -32,10 +32,10 @@ from saleor.product.models import (
 )
 from saleor.warehouse.models import Stock, Warehouse
 
-from saleor_plugins.adapter import readers, richtext, routing
+from saleor_plugins.adapter import readers, routing
 from saleor_plugins.adapter.host import SaleorHost
 from saleor_plugins.adapter.readers import changes as reader_changes
-from saleor_plugins.core import maintenance
+from saleor_plugins.core import maintenance, richtext
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.models import Job
 

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from ...core import richtext
 from ...core import snapshots as s
-from .. import richtext
 from .common import metadata, money, optional_money, pages
 
 # Large columns a snapshot never reads: not fetched (building rows is the cost of a page).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from saleor_plugins.google_merchant.richtext import render_rich_text
+from saleor_plugins.core.richtext import render as render_rich_text
 
 
 def doc(*blocks: dict) -> str:
