@@ -83,3 +83,21 @@ def permission_manage_plugins():  # type: ignore[no-untyped-def]
     from saleor.permission.models import Permission
 
     return Permission.objects.get(codename="manage_plugins")
+
+
+def pay_with_dummy(checkout, payment):  # type: ignore[no-untyped-def]
+    """Attach Saleor's dummy payment to ``checkout`` for its whole total."""
+    from saleor.checkout import calculations
+    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
+    from saleor.plugins.manager import get_plugins_manager
+
+    manager = get_plugins_manager(allow_replica=False)
+    lines, _ = fetch_checkout_lines(checkout)
+    info = fetch_checkout_info(checkout, lines, manager)
+    total = calculations.calculate_checkout_total_with_gift_cards(manager, info, lines)
+    payment.order = None
+    payment.checkout = checkout
+    payment.total = total.gross.amount
+    payment.currency = total.gross.currency
+    payment.save()
+    return payment

@@ -158,25 +158,15 @@ mutation($id: ID, $redirectUrl: String) {
 def test_checkout_complete_writes_the_order_job_in_that_channel_only(
     user_api_client, checkout_ready_to_complete, payment_dummy, channel_USD, channel_PLN
 ):  # type: ignore[no-untyped-def]
-    from saleor.checkout import calculations
-    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
     from saleor.order.models import Order
-    from saleor.plugins.manager import get_plugins_manager
+
+    from .conftest import pay_with_dummy
 
     _activate(channel_USD)
     _activate(channel_PLN)
     checkout = checkout_ready_to_complete
     assert checkout.channel == channel_USD
-    manager = get_plugins_manager(allow_replica=False)
-    lines, _ = fetch_checkout_lines(checkout)
-    info = fetch_checkout_info(checkout, lines, manager)
-    total = calculations.calculate_checkout_total_with_gift_cards(manager, info, lines)
-    payment = payment_dummy
-    payment.order = None
-    payment.checkout = checkout
-    payment.total = total.gross.amount
-    payment.currency = total.gross.currency
-    payment.save()
+    pay_with_dummy(checkout, payment_dummy)
 
     variables = {
         "id": graphene.Node.to_global_id("Checkout", checkout.pk),

@@ -140,26 +140,16 @@ def test_checkout_complete_turns_the_cart_into_an_order(
     channel_USD: Any,
     channel_PLN: Any,
 ) -> None:
-    from saleor.checkout import calculations
-    from saleor.checkout.fetch import fetch_checkout_info, fetch_checkout_lines
     from saleor.order.models import Order
-    from saleor.plugins.manager import get_plugins_manager
+
+    from .conftest import pay_with_dummy
 
     checkout = checkout_ready_to_complete
     outbox.emit(EventType.CHECKOUT_UPSERTED, str(checkout.token), [(MC, channel_USD.slug)])
     deliver()
     assert fake.get(f"{store(channel_USD)}/carts/{checkout.token}") is not None
 
-    manager = get_plugins_manager(allow_replica=False)
-    lines, _ = fetch_checkout_lines(checkout)
-    info = fetch_checkout_info(checkout, lines, manager)
-    total = calculations.calculate_checkout_total_with_gift_cards(manager, info, lines)
-    payment = payment_dummy
-    payment.order = None
-    payment.checkout = checkout
-    payment.total = total.gross.amount
-    payment.currency = total.gross.currency
-    payment.save()
+    pay_with_dummy(checkout, payment_dummy)
     variables = {
         "id": graphene.Node.to_global_id("Checkout", checkout.pk),
         "redirectUrl": "https://www.example.com",
