@@ -22,8 +22,11 @@ ENTRIES = (
 )
 
 
-def register_periodic_tasks(app: Any) -> None:
-    for name, task, every in ENTRIES:
+def register_periodic_tasks(
+    app: Any, entries: tuple[tuple[str, str, timedelta], ...] = ENTRIES
+) -> None:
+    """Add ``(name, task name, every)`` entries; integrations call it for their own."""
+    for name, task, every in entries:
         app.add_periodic_task(
             every.total_seconds(),
             app.signature(task),

@@ -18,8 +18,6 @@ from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
 from . import feed, statuses, tasks
 from .connector import GoogleMerchantIntegration
 
-tasks.primary_db = allow_writer
-
 FEED_PATHS = {"feed.xml": "xml", "feed.tsv": "tsv"}
 TRIGGERS = ("start_full_sync", "regenerate_feed")
 

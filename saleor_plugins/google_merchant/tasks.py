@@ -11,16 +11,15 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.db import connection
 
-from ..core import circuit, secrets
+from ..core import circuit, schedule, secrets
 from ..core.errors import AuthenticationError, ConfigurationError, IntegrationError
-from ..core.host import get_host
+from ..core.host import get_host, writer_scope
 from ..core.settings import SettingsErrors
 from . import feed, fullsync, statuses
 from .models import StatusReport
@@ -29,34 +28,30 @@ from .sync import INTEGRATION_ID
 
 logger = logging.getLogger(__name__)
 
-#: Inside Saleor, plugin.py sets this to Saleor's ``allow_writer``: Saleor's Celery task
-#: class forbids (tests) or logs (production) unmarked queries on the primary database, and
-#: these tasks must read what was just written there.
-primary_db: Callable[[], AbstractContextManager[object]] = nullcontext
-
 STATUS_EVERY = timedelta(hours=1)
 FEED_EVERY = timedelta(hours=6)
 
 
-def periodic_tasks() -> dict[str, dict[str, Any]]:
-    return {
-        "saleor-plugins-google-merchant-statuses": {
-            "task": "saleor_plugins.google_merchant.pull_statuses",
-            "schedule": STATUS_EVERY,
-            "options": {"expires": STATUS_EVERY.total_seconds()},
-        },
-        "saleor-plugins-google-merchant-feeds": {
-            "task": "saleor_plugins.google_merchant.generate_feeds",
-            "schedule": FEED_EVERY,
-            "options": {"expires": FEED_EVERY.total_seconds()},
-        },
-    }
+PERIODIC = (
+    (
+        "saleor-plugins-google-merchant-statuses",
+        "saleor_plugins.google_merchant.pull_statuses",
+        STATUS_EVERY,
+    ),
+    (
+        "saleor-plugins-google-merchant-feeds",
+        "saleor_plugins.google_merchant.generate_feeds",
+        FEED_EVERY,
+    ),
+)
 
 
 def on_primary[**P, R](task: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(task)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with primary_db():
+        # Saleor's task class refuses (tests) or logs (production) unmarked queries on
+        # the primary database; these tasks must read what was just written there
+        with writer_scope():
             return task(*args, **kwargs)
 
     return run
@@ -151,3 +146,6 @@ def pull_statuses() -> int:
             continue
         pulled += 1
     return pulled
+
+
+schedule.register_periodic_tasks(current_app, PERIODIC)
