@@ -21,12 +21,24 @@ from saleor.plugins.base_plugin import BasePlugin, ConfigurationTypeField
 from saleor.plugins.error_codes import PluginErrorCode
 
 from ..core import circuit, status, webhooks
-from ..core.host import writer_scope
+from ..core.host import get_host, writer_scope
 from ..core.integration import Integration
 from ..core.settings import SettingsErrors
 from . import hooks, votes
 
 STATUS_FIELD = "sync_status"
+#: Seconds a configuration check on save may take: saving never waits longer.
+CHECK_TIMEOUT = 5.0
+
+
+def _field_errors(errors: dict[str, str]) -> ValidationError:
+    """What the dashboard shows beside each field."""
+    return ValidationError(
+        {
+            field: ValidationError(message, code=PluginErrorCode.INVALID.value)
+            for field, message in errors.items()
+        }
+    )
 
 
 def _vote_hook(hook_name: str):  # type: ignore[no-untyped-def]
@@ -85,16 +97,19 @@ class IntegrationPlugin(BasePlugin):
     def validate_plugin_configuration(cls, plugin_configuration: Any, **kwargs: Any) -> None:
         items = [i for i in plugin_configuration.configuration if i.get("name") != STATUS_FIELD]
         try:
-            cls.integration.settings_class.from_configuration(
+            settings = cls.integration.settings_class.from_configuration(
                 items, active=plugin_configuration.active
             )
         except SettingsErrors as e:
-            raise ValidationError(
-                {
-                    field: ValidationError(message, code=PluginErrorCode.INVALID.value)
-                    for field, message in e.errors.items()
-                }
-            ) from None
+            raise _field_errors(e.errors) from None
+        channel = getattr(plugin_configuration, "channel", None)
+        checks = cls.integration.check_settings is not Integration.check_settings
+        if checks and plugin_configuration.active and channel is not None:
+            # one bounded call (e.g. the provider refusing the key), never a sync
+            installation = cls.integration(settings, channel=channel.slug, host=get_host())
+            problems = installation.check_settings(timeout=CHECK_TIMEOUT)
+            if problems:
+                raise _field_errors(problems)
 
     @classmethod
     def pre_save_plugin_configuration(cls, plugin_configuration: Any) -> None:

@@ -396,6 +396,10 @@ def test_the_dashboard_refuses_mixed_test_and_live_keys(
 
     refused = update(values)
     assert [e["field"] for e in refused["errors"]] == ["secretKey"]  # GraphQL camel-cases it
+    # a well-formed key Stripe refuses is reported on save, by one bounded call
+    wrong = update({**RAW_SETTINGS, "secret_key": "sk_test_51Fake0123456789abcdefWRONG"})
+    assert [e["field"] for e in wrong["errors"]] == ["secretKey"]
+    assert "Stripe refused this secret key" in wrong["errors"][0]["message"]
     saved = update(RAW_SETTINGS)
     assert saved["errors"] == []
     shown = {
