@@ -150,15 +150,20 @@ def _insert(
 
 
 def dispatch_on_commit(job_ids: list[int], countdown: float = 0.0) -> None:
-    """Hand the jobs to Celery once the surrounding transaction (if any) commits."""
+    """Hand the jobs to Celery once the surrounding transaction (if any) commits.
+
+    Several jobs (one event, several integrations) go out as ONE message whose worker
+    dispatches each job: the request pays for one publish, however many integrations.
+    """
     ids = list(job_ids)
-    transaction.on_commit(lambda: dispatch(ids, countdown=countdown))
+    transaction.on_commit(lambda: dispatch(ids, countdown=countdown, fan_out=True))
 
 
-def dispatch(job_ids: Iterable[int], countdown: float = 0.0) -> int:
+def dispatch(job_ids: Iterable[int], countdown: float = 0.0, *, fan_out: bool = False) -> int:
     """Send job ids to the broker now. A failure leaves the jobs for the sweep."""
-    from .tasks import deliver_job
+    from .tasks import deliver_job, dispatch_jobs
 
+    job_ids = list(job_ids)
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False) and not getattr(
         settings, "SALEOR_PLUGINS_ALLOW_EAGER", False
     ):
@@ -166,9 +171,16 @@ def dispatch(job_ids: Iterable[int], countdown: float = 0.0) -> int:
         logger.warning(
             "saleor_plugins: Celery runs eagerly, %d job(s) left for the worker "
             "(set CELERY_BROKER_URL, see `manage.py check`)",
-            len(list(job_ids)),
+            len(job_ids),
         )
         return 0
+    if fan_out and len(job_ids) > 1:
+        try:
+            dispatch_jobs.apply_async((job_ids, countdown), retry=False)
+        except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
+            logger.warning("saleor_plugins: broker unavailable, jobs left for the sweep")
+            return 0
+        return len(job_ids)
     sent = 0
     for job_id in job_ids:
         try:

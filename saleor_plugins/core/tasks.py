@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import current_app, shared_task
 
-from . import delivery, drain, maintenance, schedule
+from . import delivery, drain, maintenance, outbox, schedule
 from .host import writer_scope
 
 
@@ -17,6 +17,12 @@ from .host import writer_scope
 def deliver_job(job_id: int) -> str:
     with writer_scope():
         return delivery.deliver(job_id).outcome
+
+
+@shared_task(name="saleor_plugins.dispatch", ignore_result=True)
+def dispatch_jobs(job_ids: list[int], countdown: float = 0.0) -> int:
+    """Fan out one request's jobs (ids only) to one delivery task each."""
+    return outbox.dispatch(job_ids, countdown=countdown)
 
 
 @shared_task(name="saleor_plugins.sweep", ignore_result=True)

@@ -48,6 +48,16 @@ class FakeBroker:
 def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
     fake = FakeBroker()
     monkeypatch.setattr(tasks.deliver_job, "apply_async", fake.apply_async)
+
+    def fan_out(args: tuple[Any, ...], **kwargs: Any) -> None:
+        # the fan-out task, run by the "worker" at once: one delivery task per job
+        if fake.down:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        job_ids, countdown = args
+        for job_id in job_ids:
+            fake.apply_async((job_id,), countdown=countdown)
+
+    monkeypatch.setattr(tasks.dispatch_jobs, "apply_async", fan_out)
     return fake
 
 

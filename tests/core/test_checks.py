@@ -45,3 +45,19 @@ def test_tasks_carry_the_job_id_and_nothing_else(monkeypatch: pytest.MonkeyPatch
     ids = outbox.emit(EventType.ORDER_CREATED, "order-1", [("test.noop0", "c")], payload=payload)
     assert [args for args, _ in calls] == [(ids[0],)]
     assert "shopper@example.com" not in repr(calls)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_event_for_five_integrations_is_one_publish_of_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    singles: list[Any] = []
+    fan_outs: list[Any] = []
+    monkeypatch.setattr(tasks.deliver_job, "apply_async", lambda a, **k: singles.append(a))
+    monkeypatch.setattr(tasks.dispatch_jobs, "apply_async", lambda a, **k: fan_outs.append(a))
+    targets = [(f"test.noop{i}", "c") for i in range(5)]
+    ids = outbox.emit(EventType.ORDER_CREATED, "order-1", targets, payload={"email": "x@y.z"})
+    assert singles == [] and fan_outs == [(ids, 0.0)]  # the request published once
+    # the worker's fan-out sends one delivery task per job, each with its id alone
+    tasks.dispatch_jobs.run(*fan_outs[0])
+    assert singles == [(i,) for i in ids]
