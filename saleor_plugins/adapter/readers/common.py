@@ -59,10 +59,10 @@ def customer(user: Any, channels: tuple[str, ...] = ()) -> s.Customer:
     )
 
 
-def pages(queryset: Any, key: str, page_size: int) -> Iterator[list[Any]]:
+def pages(queryset: Any, key: str, page_size: int, *, flat: bool = False) -> Iterator[list[Any]]:
     """Keyset pagination on a unique, ordered column: one evaluation (plus its
     prefetches) per page, whatever the table size; rows added meanwhile are not skipped
-    as OFFSET paging would."""
+    as OFFSET paging would. ``flat``: the queryset is ``values_list(key, flat=True)``."""
     size = max(1, int(page_size))
     last: Any = None
     while True:
@@ -72,18 +72,9 @@ def pages(queryset: Any, key: str, page_size: int) -> Iterator[list[Any]]:
             yield rows
         if len(rows) < size:
             return
-        last = getattr(rows[-1], key)
+        last = rows[-1] if flat else getattr(rows[-1], key)
 
 
 def id_pages(queryset: Any, key: str, page_size: int) -> Iterator[list[Any]]:
     """Like :func:`pages` for a ``values_list(key, flat=True)`` queryset."""
-    size = max(1, int(page_size))
-    last: Any = None
-    while True:
-        qs = queryset if last is None else queryset.filter(**{f"{key}__gt": last})
-        rows = list(qs.order_by(key)[:size])
-        if rows:
-            yield rows
-        if len(rows) < size:
-            return
-        last = rows[-1]
+    return pages(queryset, key, page_size, flat=True)
