@@ -11,7 +11,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -77,6 +77,7 @@ class Result:
     error: str = ""
     retry_after: float | None = None
     detail: str = ""
+    wait_until: datetime | None = None  # circuit: when the channel may call again
 
 
 def claim(job_id: int) -> JobContext | None:
@@ -146,7 +147,9 @@ def _run(job: JobContext) -> Result:
         return Result("skipped", error="integration inactive in this channel")
     until = circuit.blocked_until(job.integration, job.channel)
     if until is not None:
-        return Result("circuit", error="circuit open: waiting for valid credentials")
+        return Result(
+            "circuit", error="circuit open: waiting for valid credentials", wait_until=until
+        )
     hook().saleor_plugins_before_deliver(job=job)
     limit = type(installation).rate_limit
     if limit is not None:
@@ -163,7 +166,7 @@ def _failed(job: JobContext, error: BaseException) -> Result:
     status = getattr(error, "status", None)
     text = secrets.scrub(f"{type(error).__name__}: {error}")[:4000]
     if isinstance(error, AuthenticationError | ConfigurationError):
-        _, newly = circuit.open_circuit(job.integration, job.channel, text)
+        breaker, newly = circuit.open_circuit(job.integration, job.channel, text)
         if newly:
             logger.error(
                 "saleor_plugins: %s in channel %s refused its credentials; circuit open: %s",
@@ -177,7 +180,7 @@ def _failed(job: JobContext, error: BaseException) -> Result:
                 )
             except Exception:
                 logger.exception("saleor_plugins: circuit_opened hook failed")
-        return Result("circuit", status_code=status, error=text)
+        return Result("circuit", status_code=status, error=text, wait_until=breaker.retry_at)
     if isinstance(error, PermanentError):
         return Result("dead", status_code=status, error=text)
     transient = isinstance(error, (TransientError, *_TRANSPORT_ERRORS))
@@ -206,7 +209,7 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> None:
         status = JobStatus.DEAD if result.outcome == "dead" else JobStatus.SKIPPED
         update |= {"status": status, "finished_at": now}
     elif result.outcome == "circuit":
-        until = circuit.blocked_until(job.integration, job.channel) or now + circuit.FIRST_WAIT
+        until = result.wait_until or now + circuit.FIRST_WAIT
         # waiting on credentials does not spend the job's attempts
         update |= {"status": JobStatus.PENDING, "not_before": until, "attempts": job.attempt - 1}
     else:  # retry

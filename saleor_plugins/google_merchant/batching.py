@@ -16,7 +16,7 @@ import time
 
 from django.utils import timezone
 
-from ..core import delivery, secrets
+from ..core import circuit, delivery, secrets
 from ..core.errors import AuthenticationError, ConfigurationError
 from ..core.events import EventType
 from ..core.integration import JobContext
@@ -54,16 +54,21 @@ def claim_companions(job: JobContext, limit: int) -> list[JobContext]:
     return claimed
 
 
-def settle(job: JobContext, error: BaseException | None, started: float, detail: str = "") -> None:
+def settle(job: JobContext, error: BaseException | None, started: float) -> None:
     """Record the outcome of a companion job exactly as the kernel records its own."""
     if error is None:
-        result = delivery.Result("succeeded", error="")
+        result = delivery.Result("succeeded")
     elif isinstance(error, AuthenticationError | ConfigurationError):
         # the delivered job opens the circuit once; companions just wait behind it (going
         # through ``_failed`` would count one circuit failure per companion and stretch
         # the wait to its cap at once)
         text = secrets.scrub(f"{type(error).__name__}: {error}")[:4000]
-        result = delivery.Result("circuit", status_code=getattr(error, "status", None), error=text)
+        result = delivery.Result(
+            "circuit",
+            status_code=getattr(error, "status", None),
+            error=text,
+            wait_until=circuit.blocked_until(job.integration, job.channel),
+        )
     else:
         result = delivery._failed(job, error)
     delivery._record(job, result, int((time.monotonic() - started) * 1000))
