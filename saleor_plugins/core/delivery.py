@@ -163,6 +163,9 @@ def _run(job: JobContext) -> Result:
 
 
 def _failed(job: JobContext, error: BaseException) -> Result:
+    # whatever client raised it, its chained causes (printed by tracebacks and error
+    # trackers) may quote a URL or body holding a configured secret
+    secrets.scrub_exception(error)
     status = getattr(error, "status", None)
     text = secrets.scrub(f"{type(error).__name__}: {error}")[:4000]
     if isinstance(error, AuthenticationError | ConfigurationError):

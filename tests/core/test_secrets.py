@@ -121,3 +121,21 @@ def context(order: Any) -> JobContext:
         attempt=1,
         idempotency_key="sp-test",
     )
+
+
+def test_delivery_scrubs_the_chain_of_whatever_a_connector_raises(sandbox: Sandbox) -> None:
+    """A connector that chains a raw SDK error (message quoting a URL) leaks nothing."""
+    from saleor_plugins.core.errors import TransientError
+
+    store.install("saleor_plugins.sandbox", CHANNEL, endpoint=sandbox.url, api_key=SECRET)
+    order = store.place_order(CHANNEL, "a@example.com", LINES)
+    try:
+        try:
+            raise ConnectionError(f"GET https://api.example/k/{SECRET}/orders failed")
+        except ConnectionError as cause:
+            raise TransientError("provider unreachable") from cause
+    except TransientError as error:
+        raised = error
+    delivery._failed(context(order), raised)
+    text = "".join(traceback.format_exception(raised))
+    assert "api.example/k/" in text and SECRET not in text
