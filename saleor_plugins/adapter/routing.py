@@ -69,14 +69,10 @@ def route_product_deleted(product_id: str, variant_ids: list[str]) -> list[int]:
 
 
 def customer_channels(customer_id: str) -> set[str]:
-    from saleor.checkout.models import Checkout
-    from saleor.order.models import Order
+    """Channels where the customer ordered or has a checkout (the ENGAGED rule)."""
+    from .readers.customers import channels_of
 
-    ordered = Order.objects.filter(user_id=customer_id).values_list("channel__slug", flat=True)
-    checked_out = Checkout.objects.filter(user_id=customer_id).values_list(
-        "channel__slug", flat=True
-    )
-    return set(ordered.distinct()) | set(checked_out.distinct())
+    return set(channels_of([customer_id]).get(str(customer_id), ()))
 
 
 def route_customer(customer_id: str, extra_channels: Iterable[str] = ()) -> list[int]:

@@ -1,7 +1,7 @@
 """Customers (Saleor users) and the channels they ordered or checked out in.
 
-:func:`channels_of` is :func:`saleor_plugins.adapter.routing.customer_channels` for many
-customers at once: two queries for a whole page instead of two per customer.
+:func:`channels_of` is the one place the ENGAGED rule is written: two queries for a whole
+page of customers (routing asks it for one customer at a time).
 """
 
 from __future__ import annotations
