@@ -101,3 +101,17 @@ def pay_with_dummy(checkout, payment):  # type: ignore[no-untyped-def]
     payment.currency = total.gross.currency
     payment.save()
     return payment
+
+
+def enable(plugin_id: str, channel, config: dict):  # type: ignore[no-untyped-def]
+    """Store an active configuration of ``plugin_id`` in ``channel``, as pluginUpdate does."""
+    from saleor.plugins.models import PluginConfiguration
+
+    PluginConfiguration.objects.update_or_create(
+        identifier=plugin_id,
+        channel=channel,
+        defaults={
+            "active": True,
+            "configuration": [{"name": k, "value": v} for k, v in config.items()],
+        },
+    )

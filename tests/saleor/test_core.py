@@ -8,6 +8,7 @@ from saleor.graphql.tests.utils import get_graphql_content
 from saleor.plugins.models import PluginConfiguration
 
 from saleor_plugins.core.models import Job
+from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor
 
@@ -100,15 +101,7 @@ mutation($id: ID!, $input: ProductInput!) {
 
 
 def _activate(channel, **config):  # type: ignore[no-untyped-def]
-    config = {"endpoint": "https://sandbox.example", "api_key": KEY, **config}
-    PluginConfiguration.objects.update_or_create(
-        identifier=SANDBOX_ID,
-        channel=channel,
-        defaults={
-            "active": True,
-            "configuration": [{"name": k, "value": v} for k, v in config.items()],
-        },
-    )
+    enable(SANDBOX_ID, channel, {"endpoint": "https://sandbox.example", "api_key": KEY, **config})
 
 
 def test_product_update_writes_one_job_per_listed_channel(

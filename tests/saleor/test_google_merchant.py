@@ -15,11 +15,11 @@ import graphene
 import pytest
 import rsa
 from saleor.graphql.tests.utils import get_graphql_content
-from saleor.plugins.models import PluginConfiguration
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Job, JobStatus
 from tests.google_merchant.fake_merchant import FakeMerchant
+from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor
 
@@ -63,11 +63,7 @@ def active(merchant, pem, channel_USD, channel_PLN) -> FakeMerchant:  # type: ig
             "feed_label": channel.default_country.code,
             "product_url_template": "https://shop.example.com/{channel}/{slug}?v={variant_id}",
         }
-        PluginConfiguration.objects.update_or_create(
-            identifier=GM, channel=channel,
-            defaults={"active": True,
-                      "configuration": [{"name": k, "value": v} for k, v in config.items()]},
-        )  # fmt: skip
+        enable(GM, channel, config)
     return merchant
 
 

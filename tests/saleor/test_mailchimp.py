@@ -17,13 +17,13 @@ from urllib.parse import urlencode
 import graphene
 import pytest
 from saleor.graphql.tests.utils import get_graphql_content
-from saleor.plugins.models import PluginConfiguration
 
 from saleor_plugins.core import delivery, outbox
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Job
 from saleor_plugins.mailchimp.client import subscriber_hash
 from tests.mailchimp.fake import FakeMailchimp
+from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor
 
@@ -53,14 +53,7 @@ def fake(settings: Any, channel_USD: Any, channel_PLN: Any) -> Iterator[FakeMail
             "webhook_secret": SECRET,
             "cart_url": "https://shop.example.com/cart/{token}",
         }
-        PluginConfiguration.objects.update_or_create(
-            identifier=MC,
-            channel=channel,
-            defaults={
-                "active": True,
-                "configuration": [{"name": k, "value": v} for k, v in config.items()],
-            },
-        )
+        enable(MC, channel, config)
     with FakeMailchimp(KEY) as server:
         settings.SALEOR_PLUGINS_MAILCHIMP_API_URL = server.api_url
         yield server

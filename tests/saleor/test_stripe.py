@@ -17,12 +17,12 @@ import pluggy
 import pytest
 import stripe
 from saleor.graphql.tests.utils import get_graphql_content
-from saleor.plugins.models import PluginConfiguration
 
 from saleor_plugins.core import delivery, hookspecs, registry
 from saleor_plugins.core.models import InboundEvent, Job
 from saleor_plugins.stripe import connector
 from saleor_plugins.stripe.connector import PLUGIN_ID
+from tests.saleor.conftest import enable
 from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET
 from tests.stripe.fake_stripe import FakeStripe, event, sign
 
@@ -74,15 +74,7 @@ def fake(settings, monkeypatch) -> Iterator[FakeStripe]:  # type: ignore[no-unty
 
 
 def activate(channel: Any, **overrides: str) -> None:
-    values = {**RAW_SETTINGS, "supported_currencies": "USD", **overrides}
-    PluginConfiguration.objects.update_or_create(
-        identifier=PLUGIN_ID,
-        channel=channel,
-        defaults={
-            "active": True,
-            "configuration": [{"name": k, "value": v} for k, v in values.items()],
-        },
-    )
+    enable(PLUGIN_ID, channel, {**RAW_SETTINGS, "supported_currencies": "USD", **overrides})
 
 
 def checkout_total(checkout: Any) -> Decimal:
