@@ -1,4 +1,7 @@
-"""Fixtures: the app installed, a fake Merchant API, service-account keys, snapshots."""
+"""Fixtures: a fake Merchant API, service-account keys, snapshots.
+
+The app is installed by the shared settings, from the ``saleor.plugins`` entry points.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ from typing import Any
 
 import pytest
 import rsa
-from django.apps import apps
-from django.conf import settings as django_settings
 from pytest_httpserver import HTTPServer
 
 from saleor_plugins.core import snapshots as s
@@ -19,16 +20,9 @@ from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
 
 from .fake_merchant import FakeMerchant
 
-APP = "saleor_plugins.google_merchant"
 CHANNEL = "default-channel"
 ACCOUNT = "123456"
 DATA_SOURCE = "777"
-
-# The shared test settings list the kernel and the demo only; install our app (and so its
-# migrations) before the test database is created. (The lead adds it to tests/settings.py.)
-if APP not in django_settings.INSTALLED_APPS:
-    django_settings.INSTALLED_APPS = [*django_settings.INSTALLED_APPS, APP]
-    apps.set_installed_apps(django_settings.INSTALLED_APPS)
 
 
 @pytest.fixture(scope="session")
