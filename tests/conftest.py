@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from saleor_plugins.demo.sandbox import Sandbox
+from tests.services import redis_url
 
 SANDBOX_KEY = "sk_sandbox_1234567890abcdef"
 
@@ -17,7 +18,7 @@ collect_ignore = ["saleor"]
 
 @pytest.fixture(autouse=True)
 def _clean_redis() -> Iterator[None]:
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    client = redis.Redis.from_url(redis_url(13))
     client.flushdb()
     yield
     client.flushdb()

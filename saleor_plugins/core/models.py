@@ -137,3 +137,32 @@ class Circuit(models.Model):
                 fields=["integration", "channel"], name="saleor_plugins_circuit_once"
             )
         ]
+
+
+class Held(models.Model):
+    """What an integration holds at its provider for a channel: the kernel's ledger.
+
+    Written by integrations when a provider confirms a write (or a delete), read before
+    a call to choose it (create or update, delete or nothing) and by routing to find the
+    channels that still hold an object which is no longer listed there. Durable: unlike
+    jobs, rows are never pruned by age.
+    """
+
+    integration = models.CharField(max_length=100)
+    channel = models.CharField(max_length=255)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=255)
+    provider_id = models.CharField(max_length=255, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "saleor_plugins_held"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "channel", "object_type", "object_id"],
+                name="saleor_plugins_held_once",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="saleor_plugins_held_object"),
+        ]

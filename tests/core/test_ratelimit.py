@@ -12,8 +12,9 @@ import redis
 from saleor_plugins.core import ratelimit
 from saleor_plugins.core.errors import RateLimited
 from saleor_plugins.core.integration import RateLimit
+from tests.services import redis_url
 
-PRIVATE_DB = "redis://127.0.0.1:6379/12"
+PRIVATE_DB = redis_url(12)
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def account() -> str:
 
 
 def test_the_limiter_uses_the_configured_redis() -> None:
-    assert ratelimit.redis_url() == "redis://127.0.0.1:6379/13"
+    assert ratelimit.redis_url() == redis_url(13)
 
 
 def test_gcra_allows_the_published_rate_and_no_more(account: str) -> None:

@@ -13,6 +13,7 @@ from saleor_plugins.core.models import Job
 from saleor_plugins.core.ratelimit import limiter
 from saleor_plugins.mailchimp.client import account_key
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from tests.services import redis_url
 
 from .conftest import API_KEY, CHANNEL, MemoryHost, config, customer, order, product
 from .fake import FakeMailchimp
@@ -63,7 +64,7 @@ def test_channels_sharing_an_account_share_its_ten_connections(
     fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a Redis database of its own: other suites flush db 13 between their tests
-    own = redis.Redis.from_url("redis://127.0.0.1:6379/11")
+    own = redis.Redis.from_url(redis_url(11))
     monkeypatch.setattr(ratelimit, "client", lambda: own)
     for key in own.scan_iter("saleor_plugins:rl:*"):
         own.delete(key)

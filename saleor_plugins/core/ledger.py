@@ -1,0 +1,95 @@
+"""The kernel's ledger: what each integration holds at its provider, per channel.
+
+Jobs are pruned after a while; what a provider holds is not forgotten with them. An
+integration records an object here when its provider confirmed the write
+(:func:`hold`) and removes it when the provider confirmed the delete (:func:`release`).
+It reads the ledger to choose the call that will succeed (create or update; delete only
+what exists), and routing reads it to reach a channel that still holds an object no
+longer listed there (:func:`holders`). ``object_type`` is the integration's own word
+(``product``, ``order``, ``cart``, ``offer``...); ``provider_id`` is optional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.utils import timezone
+
+from .models import Held
+
+#: Rows per statement when many objects are recorded at once (a backfill).
+BATCH = 1000
+
+
+def hold(
+    integration: str,
+    channel: str,
+    object_type: str,
+    objects: Mapping[str, str] | Iterable[str],
+) -> None:
+    """Record that the provider now holds ``objects`` (ids, or id -> provider id)."""
+    items = dict(objects) if isinstance(objects, Mapping) else dict.fromkeys(objects, "")
+    if not items:
+        return
+    now = timezone.now()
+    rows = [
+        Held(
+            integration=integration,
+            channel=channel,
+            object_type=object_type,
+            object_id=str(object_id),
+            provider_id=str(provider_id or ""),
+            updated_at=now,
+        )
+        for object_id, provider_id in items.items()
+    ]
+    Held.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["integration", "channel", "object_type", "object_id"],
+        update_fields=["provider_id", "updated_at"],
+    )
+
+
+def release(integration: str, channel: str, object_type: str, object_ids: Iterable[str]) -> None:
+    """Record that the provider no longer holds ``object_ids`` (deleted, or never was)."""
+    ids = [str(i) for i in object_ids]
+    for start in range(0, len(ids), BATCH):
+        Held.objects.filter(
+            integration=integration,
+            channel=channel,
+            object_type=object_type,
+            object_id__in=ids[start : start + BATCH],
+        ).delete()
+
+
+def held(
+    integration: str, channel: str, object_type: str, object_ids: Iterable[str]
+) -> dict[str, str]:
+    """Which of ``object_ids`` the provider holds: id -> provider id ('' when none)."""
+    ids = [str(i) for i in object_ids]
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), BATCH):
+        rows = Held.objects.filter(
+            integration=integration,
+            channel=channel,
+            object_type=object_type,
+            object_id__in=ids[start : start + BATCH],
+        ).values_list("object_id", "provider_id")
+        found.update(rows)
+    return found
+
+
+def holds(integration: str, channel: str, object_type: str, object_id: str) -> bool:
+    return str(object_id) in held(integration, channel, object_type, [object_id])
+
+
+def holders(
+    object_type: str, object_id: str, integrations: Iterable[str] | None = None
+) -> set[tuple[str, str]]:
+    """(integration, channel) pairs whose provider holds the object (routing)."""
+    qs = Held.objects.filter(object_type=object_type, object_id=str(object_id))
+    if integrations is not None:
+        qs = qs.filter(integration__in=list(integrations))
+    return set(qs.values_list("integration", "channel"))
