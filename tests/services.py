@@ -40,9 +40,22 @@ def _start_redis() -> str:
     workdir = tempfile.mkdtemp(prefix="saleor-plugins-redis-")
     for _ in range(5):
         port = _free_port()
-        proc = subprocess.Popen(  # noqa: S603 - a fixed local binary
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-             "--appendonly", "no", "--dir", workdir, "--databases", "16"],
+        proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+                "--databases",
+                "16",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

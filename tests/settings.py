@@ -2,7 +2,6 @@
 
 from saleor_plugins.demo.settings import *  # noqa: F403
 from saleor_plugins.demo.settings import DATABASES
-
 from tests.services import redis_url, test_database
 
 DATABASES["default"]["TEST"] = {"NAME": test_database()}

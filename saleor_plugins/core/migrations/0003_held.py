@@ -1,5 +1,5 @@
-from django.db import migrations, models
 import django.utils.timezone
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -11,7 +11,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Held",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("integration", models.CharField(max_length=100)),
                 ("channel", models.CharField(max_length=255)),
                 ("object_type", models.CharField(max_length=40)),
@@ -21,7 +26,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 "db_table": "saleor_plugins_held",
-                "indexes": [models.Index(fields=["object_type", "object_id"], name="saleor_plugins_held_object")],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="saleor_plugins_held_object"
+                    )
+                ],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("integration", "channel", "object_type", "object_id"),
