@@ -14,22 +14,35 @@ import threading
 from typing import Any
 
 MASK = "[redacted]"
-_MIN_LEN = 6
+#: The shortest value the scrubber can hide without masking ordinary words: settings
+#: refuse a shorter secret (``core/settings.py``), so every secret in use is scrubbed.
+MIN_LEN = 8
+#: Secrets are found by their first ``_PREFIX`` characters, then compared in full: the
+#: pattern's size, and so the cost of registering and of scrubbing, does not grow with
+#: the length of the secrets (a 1 MB key costs what an 8-character one does).
+_PREFIX = MIN_LEN
 
 _lock = threading.Lock()
 _values: set[str] = set()
+_by_prefix: dict[str, list[str]] = {}  # prefix -> secrets starting with it, longest first
 _pattern: re.Pattern[str] | None = None
 
 
 def register(value: str | None) -> None:
     """Remember a secret value so that :func:`scrub` hides it from now on."""
     global _pattern
-    if not value or len(value) < _MIN_LEN or value in _values:
+    if not value or len(value) < MIN_LEN or value in _values:
         return
     with _lock:
+        if value in _values:
+            return
+        prefix = value[:_PREFIX]
+        known = _by_prefix.get(prefix)
+        candidates = sorted([*(known or ()), value], key=len, reverse=True)
+        _by_prefix[prefix] = candidates
         _values.add(value)
-        ordered = sorted(_values, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(v) for v in ordered))
+        if known is None:  # a new prefix: the pattern changes (prefixes only, bounded)
+            _pattern = re.compile("|".join(re.escape(p) for p in sorted(_by_prefix)))
 
 
 def scrub(text: str) -> str:
@@ -37,7 +50,25 @@ def scrub(text: str) -> str:
     pattern = _pattern
     if pattern is None or not text:
         return text
-    return pattern.sub(MASK, text)
+    parts: list[str] = []
+    pos = 0
+    search_from = 0
+    while True:
+        match = pattern.search(text, search_from)
+        if match is None:
+            break
+        start = match.start()
+        for candidate in _by_prefix.get(match.group(), ()):
+            if text.startswith(candidate, start):
+                parts += [text[pos:start], MASK]
+                pos = search_from = start + len(candidate)
+                break
+        else:
+            search_from = start + 1  # a prefix that is not a whole secret: move on
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def scrub_exception(error: BaseException) -> BaseException:

@@ -10,7 +10,10 @@ Rules:
   merchant can save a half-filled form; when missing it is reported alone;
 - cross-field checks (``validate_together``) run only once every field is valid on its own,
   so one missing key does not also produce an error on its neighbour;
-- secret fields are ``SecretStr``: masked in ``repr`` and registered with the log scrubber.
+- secret fields are ``SecretStr``: masked in ``repr`` and registered with the log scrubber;
+  one too short to be scrubbed safely is refused;
+- every value has a size bound (by kind, or ``max_length``): a huge value is refused with
+  the field named before anything parses it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,18 @@ class Kind(StrEnum):
 
 SECRET_KINDS = frozenset({Kind.SECRET, Kind.SECRET_MULTILINE, Kind.PASSWORD})
 
+#: Longest value a field accepts unless it declares ``max_length``: a one-line field holds
+#: an id, a key or a URL; a multi-line one a key file or a mapping table.
+MAX_LENGTH = {
+    Kind.STRING: 2_048,
+    Kind.SECRET: 2_048,
+    Kind.PASSWORD: 2_048,
+    Kind.MULTILINE: 65_536,
+    Kind.SECRET_MULTILINE: 16_384,
+    Kind.BOOLEAN: 10,
+    Kind.OUTPUT: 65_536,
+}
+
 
 def setting(
     default: Any = "",
@@ -48,8 +63,12 @@ def setting(
     help: str = "",
     kind: Kind | None = None,
     required: bool = False,
+    max_length: int | None = None,
 ) -> Any:
-    """Declare one setting: its default, dashboard label and help, kind and whether required."""
+    """Declare one setting: its default, dashboard label and help, kind and whether required.
+
+    ``max_length`` bounds the value's size (default: :data:`MAX_LENGTH` of its kind).
+    """
     return Field(
         default=default,
         json_schema_extra={
@@ -57,6 +76,7 @@ def setting(
             "help": help,
             "kind": kind.value if kind else "",
             "required": required,
+            "max_length": max_length or 0,
         },
     )
 
@@ -96,6 +116,10 @@ class ChannelSettings(BaseModel):
         if annotation is SecretStr:
             return Kind.SECRET
         return Kind.STRING
+
+    @classmethod
+    def max_length(cls, name: str) -> int:
+        return int(cls._extra(name).get("max_length") or MAX_LENGTH[cls.kind_of(name)])
 
     @classmethod
     def secret_fields(cls) -> list[str]:
@@ -152,10 +176,21 @@ class ChannelSettings(BaseModel):
             if value is None:
                 values.pop(name, None)
                 value = ""
+            label = cls._extra(name).get("label", name)
             if isinstance(value, str) and not value.strip():
                 if active and cls._extra(name).get("required"):
-                    label = cls._extra(name).get("label", name)
                     errors[name] = f"{label} is required when the plugin is active."
+                values.pop(name, None)
+                continue
+            limit = cls.max_length(name)
+            if len(str(value)) > limit:
+                errors[name] = f"{label} is too long: at most {limit:,} characters."
+                values.pop(name, None)
+            elif cls.kind_of(name) in SECRET_KINDS and len(str(value).strip()) < secrets.MIN_LEN:
+                errors[name] = (
+                    f"{label} is too short to be kept out of logs: "
+                    f"use at least {secrets.MIN_LEN} characters."
+                )
                 values.pop(name, None)
         try:
             instance = cls.model_validate(values, context={"active": active})

@@ -139,3 +139,31 @@ def test_delivery_scrubs_the_chain_of_whatever_a_connector_raises(sandbox: Sandb
     delivery._failed(context(order), raised)
     text = "".join(traceback.format_exception(raised))
     assert "api.example/k/" in text and SECRET not in text
+
+
+def test_every_registered_secret_is_scrubbed_whatever_its_length_or_prefix() -> None:
+    short, longer = "whsec_ab12", "whsec_ab12-and-a-longer-tail-9"  # one prefixes the other
+    huge = "k" * 8 + "Z" * 1_000_000
+    for value in (short, longer, huge):
+        secrets.register(value)
+    text = f"a={short}; b={longer}; c={huge}; d=whsec_ab1 (not a secret)"
+    cleaned = secrets.scrub(text)
+    assert cleaned == (
+        f"a={secrets.MASK}; b={secrets.MASK}; c={secrets.MASK}; d=whsec_ab1 (not a secret)"
+    )
+
+
+def test_the_scrubbers_pattern_does_not_grow_with_the_secrets_size() -> None:
+    # the pattern holds fixed-length prefixes: a 1 MB key costs what a short one does
+    secrets.register("size-probe-a" + "a" * 20)
+    pattern = secrets._pattern
+    assert pattern is not None
+    before = len(pattern.pattern)
+    secrets.register("size-probe-b" + "b" * 1_000_000)
+    after = secrets._pattern
+    assert after is not None and len(after.pattern) - before <= 2 * (secrets.MIN_LEN + 1)
+
+
+def test_a_secret_shorter_than_the_minimum_is_not_registered() -> None:
+    secrets.register("abc")
+    assert secrets.scrub("abc abc") == "abc abc"  # never used: settings refuse it

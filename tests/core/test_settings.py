@@ -113,3 +113,31 @@ def test_the_declaration_gives_saleors_configuration_and_structure() -> None:
 def test_split_list_accepts_commas_and_newlines() -> None:
     assert split_list("a, b\nc,,") == ("a", "b", "c")
     assert split_list(["x ", ""]) == ("x",)
+
+
+def test_every_value_has_a_size_bound_and_a_huge_one_is_refused_by_name() -> None:
+    huge = "x" * 1_000_000  # a 1 MB paste into one field
+    assert errors_of(api_key=KEY, endpoint="https://" + huge) == {
+        "endpoint": "Endpoint is too long: at most 2,048 characters."
+    }
+    secret_errors = errors_of(api_key=huge, endpoint="https://example.com")
+    assert secret_errors == {"api_key": "API key is too long: at most 2,048 characters."}
+    assert huge not in str(secret_errors)
+
+
+def test_a_field_may_declare_its_own_bound() -> None:
+    class Short(ChannelSettings):
+        code: str = setting("", label="Code", max_length=5)
+
+    assert Short.parse({"code": "12345"}).code == "12345"
+    with pytest.raises(SettingsErrors) as e:
+        Short.parse({"code": "123456"})
+    assert e.value.errors == {"code": "Code is too long: at most 5 characters."}
+
+
+def test_a_secret_too_short_to_scrub_safely_is_refused_even_while_inactive() -> None:
+    # a secret the log scrubber cannot hide without masking ordinary words is never used
+    assert errors_of(active=False, api_key="abc123") == {
+        "api_key": "API key is too short to be kept out of logs: use at least 8 characters."
+    }
+    assert parse(active=False, api_key="abcd1234").api_key is not None
