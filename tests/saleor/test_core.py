@@ -236,8 +236,8 @@ def test_a_product_unlisted_long_after_its_last_sync_is_routed_where_it_is_held(
 
     Job.objects.all().delete()
     ledger.release(SANDBOX_ID, channel_USD.slug, "product", [str(product.pk)])  # deleted
-    get_graphql_content(staff_api_client.post_graphql(PRODUCT_UPDATE, {
-        "id": graphene.Node.to_global_id("Product", product.pk), "input": {"name": "Gone"}}))  # fmt: skip
+    rename = {"id": variables["id"], "input": {"name": "Gone"}}
+    get_graphql_content(staff_api_client.post_graphql(PRODUCT_UPDATE, rename))
     assert not Job.objects.exists()  # listed nowhere, held nowhere: nobody to tell
 
 
