@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from . import ledger
 from .events import EventType
 from .host import Change, get_host
 from .integration import CustomerRoute
@@ -144,6 +145,14 @@ def _everywhere(event: EventType) -> set[str]:
     return {i for i, cls in integrations().items() if cls.customer_route == CustomerRoute.ALL}
 
 
+def _holders(event: EventType, changes: list[Change]) -> dict[str, set[Target]]:
+    """Where a provider still holds a changed product: routing reaches there too, listed
+    or not (``adapter.routing.product_targets``), so reconciliation does."""
+    if event is not EventType.PRODUCT_UPSERTED:
+        return {}
+    return ledger.holders_of(event.object_type.value, [c.object_id for c in changes])
+
+
 def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> int:
     """Emit the jobs that recent store changes should have produced; returns how many.
 
@@ -170,7 +179,9 @@ def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> 
 def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
     emitted = 0
     everywhere = _everywhere(event)
+    held = _holders(event, changes)
     all_channels = {c for ch in changes for c in ch.channels}
+    all_channels |= {c for pairs in held.values() for _, c in pairs}
     since = activations(event, None if everywhere else all_channels)
     unknown = sorted(t for t, at in since.items() if at is None)
     if unknown:
@@ -206,6 +217,14 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
         at = latest.get((target[0], target[1], change.object_id))
         return at is not None and at >= change.changed_at
 
+    def routed(target: Target, change: Change) -> bool:
+        """Would routing send it there: a channel it names, every channel, or a holder."""
+        return (
+            target[1] in change.channels
+            or target[0] in everywhere
+            or target in held.get(change.object_id, ())
+        )
+
     def hooked(target: Target, change: Change) -> bool:
         """Would the hook have emitted it: was the integration on there at the time?"""
         at = since[target]
@@ -215,11 +234,7 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
     groups: dict[tuple[Target, ...], dict[tuple[str, str], Change]] = defaultdict(dict)
     for change in changes:
         change_targets = tuple(
-            t
-            for t in targets
-            if (t[1] in change.channels or t[0] in everywhere)
-            and hooked(t, change)
-            and not covered(t, change)
+            t for t in targets if routed(t, change) and hooked(t, change) and not covered(t, change)
         )
         if change_targets:
             # a coalescing INSERT may not touch one row twice: one change per object

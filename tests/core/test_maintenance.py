@@ -214,3 +214,19 @@ def test_saving_an_active_installation_again_keeps_its_activation_time(
     DemoOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=10))
     _switch(sandbox, True)  # e.g. a new API key: still the same activation
     assert maintenance.reconcile(settle=timedelta(0)) == 1
+
+
+def test_a_product_unlisted_without_its_emit_is_reconciled_where_it_is_held(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    from saleor_plugins.core import ledger
+
+    product = store.upsert_product("Mug", [CHANNEL], [])
+    assert delivery.deliver(Job.objects.get().id).outcome == "succeeded"
+    assert ledger.holds(SANDBOX, CHANNEL, "product", str(product.pk))
+    store.upsert_product("Mug", [], [], product=product)  # unlisted: the demo emits nothing
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    job = Job.objects.get(status=JobStatus.PENDING)
+    assert (job.integration, job.channel, job.object_id) == (SANDBOX, CHANNEL, str(product.pk))
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    assert f"/v1/{CHANNEL}/products/{product.pk}" not in sandbox_installed.state.objects
