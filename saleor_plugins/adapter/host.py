@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..core.host import Change, Installation
-from . import readers, routing, stock
+from . import activation, readers, routing, stock
 
 
 class SaleorHost:
@@ -18,6 +18,7 @@ class SaleorHost:
         return allow_writer()
 
     def installation(self, integration: str, channel: str) -> Installation | None:
+        # every delivery reads this: the configuration only (active_since stays None)
         from saleor.plugins.models import PluginConfiguration
 
         row = (
@@ -30,16 +31,20 @@ class SaleorHost:
         return Installation(integration, channel, bool(row[0]), list(row[1] or []))
 
     def installations(self, integration: str | None = None) -> list[Installation]:
+        from django.db.models import DateTimeField
+        from django.db.models.expressions import RawSQL
         from saleor.plugins.models import PluginConfiguration
 
         rows = PluginConfiguration.objects.filter(channel__isnull=False)
         if integration:
             rows = rows.filter(identifier=integration)
+        since = RawSQL(activation.ACTIVE_SINCE_SQL, (), DateTimeField())  # noqa: S611 - constant
+        values = rows.annotate(since=since).values_list(
+            "identifier", "channel__slug", "active", "configuration", "since"
+        )
         return [
-            Installation(i, c, bool(a), list(conf or []))
-            for i, c, a, conf in rows.values_list(
-                "identifier", "channel__slug", "active", "configuration"
-            )
+            Installation(i, c, bool(a), list(conf or []), at if a else None)
+            for i, c, a, conf, at in values
         ]
 
     def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
@@ -61,11 +66,13 @@ class SaleorHost:
 
     # -- changes no hook reports -----------------------------------------------------------
     def install(self, using: str = "default") -> None:
-        """Record stock changes with a trigger (Saleor 3.24 calls no plugin hook for them)."""
+        """Triggers on Saleor's tables: stock changes (Saleor 3.24 calls no plugin hook for
+        them) and when each plugin configuration became active (it keeps no timestamp)."""
         from django.db import connections
 
         with connections[using].cursor() as cursor:
             cursor.execute(stock.INSTALL_SQL)
+            cursor.execute(activation.INSTALL_SQL)
 
     def drain_changes(self) -> Iterator[Change]:
         """Products whose stock changed since the last drain, with their channels."""

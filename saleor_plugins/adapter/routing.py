@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..core import outbox
+from ..core import ledger, outbox
 from ..core.events import EventType
 from ..core.integration import CustomerRoute
-from ..core.models import Job
+from ..core.models import Job, JobStatus
 from ..core.registry import integrations
 
 
@@ -31,32 +31,43 @@ def active_pairs(
     return [(i, c) for i, c in qs.values_list("identifier", "channel__slug")]
 
 
-def product_channels(product_id: str) -> set[str]:
-    """Channels the product is listed in, plus those we synced it to before.
+def product_targets(product_id: str) -> list[tuple[str, str]]:
+    """Active (integration, channel) pairs a product change concerns.
 
-    A product removed from a channel is no longer listed there, but its offers still
-    exist at the provider: routing there too lets the integration delete them.
+    Every subscriber active in a channel the product is listed in; and, where it is no
+    longer listed, each integration that still holds the product there (the kernel's
+    ledger, durable) or has an unfinished job for it (it may be writing it right now,
+    before the ledger says so), so that it removes what it sent.
     """
     from saleor.product.models import ProductChannelListing
 
+    ids = subscribers(EventType.PRODUCT_UPSERTED)
+    if not ids:
+        return []
     listed = set(
         ProductChannelListing.objects.filter(product_id=product_id).values_list(
             "channel__slug", flat=True
         )
     )
-    synced = set(
-        Job.objects.filter(object_type="product", object_id=product_id)
-        .values_list("channel", flat=True)
-        .distinct()
-    )
-    return listed | synced
+    holding = ledger.holders("product", product_id, ids) | _in_flight("product", product_id, ids)
+    channels = listed | {c for _, c in holding}
+    return [p for p in active_pairs(ids, channels) if p[1] in listed or p in holding]
+
+
+def _in_flight(object_type: str, object_id: str, ids: list[str]) -> set[tuple[str, str]]:
+    rows = Job.objects.filter(
+        object_type=object_type,
+        object_id=object_id,
+        integration__in=ids,
+        status__in=[JobStatus.PENDING, JobStatus.RUNNING],
+    ).values_list("integration", "channel")
+    return set(rows)
 
 
 def route_product(product_id: str) -> list[int]:
-    ids = subscribers(EventType.PRODUCT_UPSERTED)
-    if not ids:
+    targets = product_targets(product_id)
+    if not targets:
         return []
-    targets = active_pairs(ids, product_channels(product_id))
     return outbox.emit(EventType.PRODUCT_UPSERTED, product_id, targets)
 
 

@@ -25,6 +25,10 @@ class Installation:
     channel: str
     active: bool
     configuration: list[dict[str, Any]]
+    #: when it last became active in the channel, as given by ``Host.installations()``
+    #: (None: inactive, or the host cannot tell). Reconciliation emits nothing for changes
+    #: before it, as the hooks did not either; nothing at all where it is None.
+    active_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,8 @@ class Host(Protocol):
         """The stored configuration of an integration in a channel (None: never saved)."""
 
     def installations(self, integration: str | None = None) -> list[Installation]:
-        """Every stored per-channel configuration (of one integration, or all)."""
+        """Every stored per-channel configuration (of one integration, or all), with
+        ``active_since`` filled in for the active ones."""
 
     def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
         """A snapshot of the object as the channel sees it; None when it is gone."""

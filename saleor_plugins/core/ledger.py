@@ -93,3 +93,21 @@ def holders(
     if integrations is not None:
         qs = qs.filter(integration__in=list(integrations))
     return set(qs.values_list("integration", "channel"))
+
+
+def holders_of(
+    object_type: str, object_ids: Iterable[str], integrations: Iterable[str] | None = None
+) -> dict[str, set[tuple[str, str]]]:
+    """:func:`holders` for many objects: object id -> (integration, channel) pairs."""
+    ids = list(dict.fromkeys(str(i) for i in object_ids))
+    wanted = None if integrations is None else list(integrations)
+    found: dict[str, set[tuple[str, str]]] = {}
+    for start in range(0, len(ids), BATCH):
+        qs = Held.objects.filter(object_type=object_type, object_id__in=ids[start : start + BATCH])
+        if wanted is not None:
+            qs = qs.filter(integration__in=wanted)
+        for object_id, integration, channel in qs.values_list(
+            "object_id", "integration", "channel"
+        ):
+            found.setdefault(object_id, set()).add((integration, channel))
+    return found

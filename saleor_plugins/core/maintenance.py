@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from . import ledger
 from .events import EventType
 from .host import Change, get_host
 from .integration import CustomerRoute
@@ -117,15 +118,20 @@ def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
 
 def active_targets(event: EventType, channels: Iterable[str] | None) -> list[Target]:
     """(integration, channel) pairs active in ``channels`` (None: any) and subscribed."""
+    return list(activations(event, channels))
+
+
+def activations(event: EventType, channels: Iterable[str] | None) -> dict[Target, datetime | None]:
+    """:func:`active_targets`, each with the time it became active (None: unknown)."""
     wanted = None if channels is None else set(channels)
     subscribed = {i for i, cls in integrations().items() if event in cls.subscribes}
-    return [
-        (inst.integration, inst.channel)
+    return {
+        (inst.integration, inst.channel): inst.active_since
         for inst in get_host().installations()
         if inst.active
         and inst.integration in subscribed
         and (wanted is None or inst.channel in wanted)
-    ]
+    }
 
 
 def _everywhere(event: EventType) -> set[str]:
@@ -139,8 +145,21 @@ def _everywhere(event: EventType) -> set[str]:
     return {i for i, cls in integrations().items() if cls.customer_route == CustomerRoute.ALL}
 
 
+def _holders(event: EventType, changes: list[Change]) -> dict[str, set[Target]]:
+    """Where a provider still holds a changed product: routing reaches there too, listed
+    or not (``adapter.routing.product_targets``), so reconciliation does."""
+    if event is not EventType.PRODUCT_UPSERTED:
+        return {}
+    return ledger.holders_of(event.object_type.value, [c.object_id for c in changes])
+
+
 def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> int:
-    """Emit the jobs that recent store changes should have produced; returns how many."""
+    """Emit the jobs that recent store changes should have produced; returns how many.
+
+    Only what the hooks would have emitted when the change happened: for an integration
+    active in the channel *since before* the change. A change made while it was off there
+    (or before it was first switched on) is history, sent only by an explicit backfill.
+    """
     now = timezone.now()
     since = now - (window or reconcile_window())
     until = now - settle  # leave in-flight requests alone
@@ -160,8 +179,17 @@ def reconcile(*, window: timedelta | None = None, settle: timedelta = GRACE) -> 
 def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
     emitted = 0
     everywhere = _everywhere(event)
+    held = _holders(event, changes)
     all_channels = {c for ch in changes for c in ch.channels}
-    targets = active_targets(event, None if everywhere else all_channels)
+    all_channels |= {c for pairs in held.values() for _, c in pairs}
+    since = activations(event, None if everywhere else all_channels)
+    unknown = sorted(t for t, at in since.items() if at is None)
+    if unknown:
+        logger.warning(
+            "saleor_plugins: not reconciling %s: the host cannot tell when it became active",
+            ", ".join(f"{i} in {c}" for i, c in unknown),
+        )
+    targets = [t for t, at in since.items() if at is not None]
     if not targets:
         return 0
     latest: dict[tuple[str, str, str], datetime] = {}
@@ -189,13 +217,24 @@ def _reconcile_batch(event: EventType, changes: list[Change]) -> int:
         at = latest.get((target[0], target[1], change.object_id))
         return at is not None and at >= change.changed_at
 
+    def routed(target: Target, change: Change) -> bool:
+        """Would routing send it there: a channel it names, every channel, or a holder."""
+        return (
+            target[1] in change.channels
+            or target[0] in everywhere
+            or target in held.get(change.object_id, ())
+        )
+
+    def hooked(target: Target, change: Change) -> bool:
+        """Would the hook have emitted it: was the integration on there at the time?"""
+        at = since[target]
+        return at is not None and change.changed_at >= at
+
     # one INSERT per set of targets (most changes share theirs), not one per change
     groups: dict[tuple[Target, ...], dict[tuple[str, str], Change]] = defaultdict(dict)
     for change in changes:
         change_targets = tuple(
-            t
-            for t in targets
-            if (t[1] in change.channels or t[0] in everywhere) and not covered(t, change)
+            t for t in targets if routed(t, change) and hooked(t, change) and not covered(t, change)
         )
         if change_targets:
             # a coalescing INSERT may not touch one row twice: one change per object

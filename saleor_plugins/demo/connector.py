@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr, field_validator
 
+from ..core import ledger
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.http import PolicySession, raise_for_response
@@ -88,12 +89,17 @@ class SandboxIntegration(Integration):
     def on_product_upserted(self, job: JobContext) -> Outcome:
         product = self.host.read("product", job.object_id, self.channel)
         if product is None or product.listing_in(self.channel) is None:
-            return self._send("DELETE", f"/v1/{self.channel}/products/{job.object_id}", job)
+            return self.on_product_deleted(job)
         body = {"name": product.name, "skus": [v.sku for v in product.variants]}
-        return self._send("PUT", f"/v1/{self.channel}/products/{product.id}", job, body)
+        outcome = self._send("PUT", f"/v1/{self.channel}/products/{product.id}", job, body)
+        # what the provider holds, so that routing reaches this channel once it is unlisted
+        ledger.hold(self.id, self.channel, "product", [product.id])
+        return outcome
 
     def on_product_deleted(self, job: JobContext) -> Outcome:
-        return self._send("DELETE", f"/v1/{self.channel}/products/{job.object_id}", job)
+        outcome = self._send("DELETE", f"/v1/{self.channel}/products/{job.object_id}", job)
+        ledger.release(self.id, self.channel, "product", [job.object_id])
+        return outcome
 
 
 @hookimpl

@@ -17,20 +17,24 @@ def _money(amount: Any, currency: str) -> s.Money:
     return s.Money(Decimal(str(amount)), currency)
 
 
+def _installation(row: DemoInstallation) -> Installation:
+    return Installation(
+        row.integration, row.channel, row.active, list(row.configuration), row.active_since
+    )
+
+
 class DemoHost:
     def installation(self, integration: str, channel: str) -> Installation | None:
         row = DemoInstallation.objects.filter(integration=integration, channel=channel).first()
         if row is None:
             return None
-        return Installation(row.integration, row.channel, row.active, list(row.configuration))
+        return _installation(row)
 
     def installations(self, integration: str | None = None) -> list[Installation]:
         rows = DemoInstallation.objects.all()
         if integration:
             rows = rows.filter(integration=integration)
-        return [
-            Installation(r.integration, r.channel, r.active, list(r.configuration)) for r in rows
-        ]
+        return [_installation(r) for r in rows]
 
     def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
         reader = getattr(self, f"_read_{object_type}", None)

@@ -16,6 +16,7 @@ class DemoInstallation(models.Model):
     channel = models.CharField(max_length=100)
     active = models.BooleanField(default=False)
     configuration = models.JSONField(default=list)
+    active_since = models.DateTimeField(null=True, blank=True)  # when it last became active
 
     class Meta:
         unique_together = [("integration", "channel")]

@@ -16,14 +16,23 @@ from .models import DemoInstallation, DemoOrder, DemoProduct, DemoVariant
 
 
 def install(integration: str, channel: str, *, active: bool = True, **config: Any) -> None:
-    DemoInstallation.objects.update_or_create(
-        integration=integration,
-        channel=channel,
-        defaults={
-            "active": active,
-            "configuration": [{"name": k, "value": v} for k, v in config.items()],
-        },
-    )
+    """Save a configuration; switching it on records when (reconciliation starts there)."""
+    with transaction.atomic():
+        row = (
+            DemoInstallation.objects.select_for_update()
+            .filter(integration=integration, channel=channel)
+            .first()
+        )
+        since = row.active_since if row is not None and row.active else None
+        DemoInstallation.objects.update_or_create(
+            integration=integration,
+            channel=channel,
+            defaults={
+                "active": active,
+                "configuration": [{"name": k, "value": v} for k, v in config.items()],
+                "active_since": (since or timezone.now()) if active else None,
+            },
+        )
 
 
 def place_order(

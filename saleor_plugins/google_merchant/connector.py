@@ -54,19 +54,26 @@ class GoogleMerchantIntegration(Integration):
         return self._deliver_with_companions(job)
 
     def plan_for(self, job: JobContext) -> tuple[Plan, str]:
-        """What one product job sends, and a line for the sync log."""
+        """What one product job would send, and why when it only deletes (sync log).
+
+        Deletions are then narrowed to the offers Google holds (:func:`ledger.only_held`).
+        """
         variant_ids = job.payload.get("variant_ids") or []
         if job.event is EventType.PRODUCT_DELETED:
             return plan_deletion(job.object_id, variant_ids, self.settings), "product deleted"
         product = self.host.read("product", job.object_id, self.channel)
         if product is None:
-            # gone: the offers the ledger knows for it are deleted (see _deliver_with_companions)
-            plan = plan_deletion(job.object_id, variant_ids, self.settings)
-            return plan, "product gone"
-        plan = plan_product(product, self.settings, self.channel, timezone.now())
+            # gone: the offers the ledger knows for it are deleted (see only_held)
+            return plan_deletion(job.object_id, variant_ids, self.settings), "product gone"
+        return plan_product(product, self.settings, self.channel, timezone.now()), ""
+
+    @staticmethod
+    def _detail(plan: Plan, why: str) -> str:
+        """The sync log's line: what was sent, once deletions are narrowed to what is held."""
+        text = f"{len(plan.upserts)} offer(s) upserted, {len(plan.deletes)} removed"
         left_out = ", ".join(f"{n} without {f}" for f, n in sorted(plan.skipped.items()))
-        detail = f"{len(plan.upserts)} offer(s) upserted, {len(plan.deletes)} removed"
-        return plan, detail + (f" ({left_out})" if left_out else "")
+        text += f" ({left_out})" if left_out else ""
+        return f"{why}: {text}" if why else text
 
     def _deliver_with_companions(self, job: JobContext) -> Outcome:
         started = time.monotonic()
@@ -81,12 +88,14 @@ class GoogleMerchantIntegration(Integration):
             except Exception as e:  # noqa: BLE001 - settled per job below
                 errors[each.id] = e
                 continue
-        sent_before = ledger.known(self.channel, {j.object_id for j in jobs if j.id in plans})
+        held = ledger.known(self.channel, {j.object_id for j in jobs if j.id in plans})
         for each in jobs:
             if each.id in plans:
-                offers = sent_before.get(each.object_id, set())
-                ledger.add_forgotten(plans[each.id][0], each.object_id, offers, self.settings)
-                whole.extend(plans[each.id][0])
+                plan = plans[each.id][0]
+                ledger.only_held(
+                    plan, each.object_id, held.get(each.object_id, set()), self.settings
+                )
+                whole.extend(plan)
         try:
             outcome = self.client.write(whole.upserts, whole.deletes) if len(whole) else None
         except Exception as e:
@@ -115,7 +124,7 @@ class GoogleMerchantIntegration(Integration):
             batching.settle(companion, errors.get(companion.id), started)
         if job.id in errors:
             raise errors[job.id]
-        detail = plans[job.id][1]
+        detail = self._detail(*plans[job.id])
         if companions:
             detail += f"; sent with {len(companions)} other product job(s) in one batch"
         return Outcome(status_code=200, detail=detail)

@@ -50,8 +50,8 @@ def plan_product(
     """Upsert the product's offers; delete those of variants that may not be listed.
 
     A product not published in the channel has every offer deleted; a variant left out
-    (no price, no image, not available) has its offer deleted, since it may have been
-    listed before.
+    (no price, no image, not available) has its offer deleted. These deletions are
+    candidates: the live sync sends only those of offers Google holds (see ``ledger``).
     """
     plan = Plan()
     mapped = map_product(product, settings, channel, now)

@@ -35,3 +35,15 @@ def test_holders_names_every_channel_of_every_integration() -> None:
     ledger.hold("mailchimp", "ch-b", "order", ["p1"])  # another type, same id
     assert ledger.holders("product", "p1") == {("gm", "ch-a"), ("mailchimp", "ch-b")}
     assert ledger.holders("product", "p1", integrations=["gm"]) == {("gm", "ch-a")}
+
+
+def test_holders_of_many_objects_in_one_call() -> None:
+    ledger.hold("gm", "ch-a", "product", ["p1", "p2"])
+    ledger.hold("mailchimp", "ch-b", "product", ["p1"])
+    assert ledger.holders_of("product", ["p1", "p2", "p3"]) == {
+        "p1": {("gm", "ch-a"), ("mailchimp", "ch-b")},
+        "p2": {("gm", "ch-a")},
+    }
+    assert ledger.holders_of("product", ["p1"], integrations=["mailchimp"]) == {
+        "p1": {("mailchimp", "ch-b")}
+    }

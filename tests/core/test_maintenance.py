@@ -12,7 +12,9 @@ from django.utils import timezone
 from saleor_plugins.core import delivery, maintenance, outbox
 from saleor_plugins.core.models import Job, JobStatus
 from saleor_plugins.demo import store
+from saleor_plugins.demo.models import DemoInstallation, DemoOrder
 from saleor_plugins.demo.sandbox import Sandbox
+from tests.conftest import SANDBOX_KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,6 +156,7 @@ def test_a_customer_with_no_channel_reaches_integrations_that_take_every_custome
     for integration in (every.id, engaged.id):
         for channel in ("c-one", "c-two"):
             store.install(integration, channel)
+    DemoInstallation.objects.update(active_since=timezone.now() - timedelta(hours=1))
     changed = timezone.now() - timedelta(minutes=5)
     never_ordered = Change("customer_upserted", "42", (), changed)
     monkeypatch.setattr(get_host(), "recent_changes", lambda since: iter([never_ordered]))
@@ -163,3 +166,67 @@ def test_a_customer_with_no_channel_reaches_integrations_that_take_every_custome
         (every.id, "c-one"),
         (every.id, "c-two"),
     ]
+
+
+SANDBOX = "saleor_plugins.sandbox"
+
+
+def _switch(sandbox: Sandbox, active: bool) -> None:
+    store.install(SANDBOX, CHANNEL, active=active, endpoint=sandbox.url, api_key=SANDBOX_KEY)
+
+
+def test_orders_placed_while_the_integration_was_off_are_not_sent_when_it_is_switched_on(
+    sandbox: Sandbox, broker: Any
+) -> None:
+    _switch(sandbox, False)
+    before = [store.place_order(CHANNEL, "a@example.com", LINES) for _ in range(3)]
+    assert not Job.objects.exists()  # the hooks emitted nothing: it was off here
+    _switch(sandbox, True)
+
+    assert maintenance.reconcile(settle=timedelta(0)) == 0
+    assert not Job.objects.exists()
+
+    lost = store.place_order(CHANNEL, "b@example.com", LINES, emit=False)  # after: lost emit
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    assert list(Job.objects.values_list("object_id", flat=True)) == [str(lost.pk)]
+    assert not Job.objects.filter(object_id__in=[str(o.pk) for o in before]).exists()
+
+
+def test_switching_off_and_on_again_does_not_send_what_happened_in_between(
+    sandbox: Sandbox, broker: Any
+) -> None:
+    _switch(sandbox, True)
+    _switch(sandbox, False)
+    off = store.place_order(CHANNEL, "b@example.com", LINES)  # off: the store emits nothing
+    _switch(sandbox, True)
+    lost = store.place_order(CHANNEL, "c@example.com", LINES, emit=False)
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    assert list(Job.objects.values_list("object_id", flat=True)) == [str(lost.pk)]
+    assert not Job.objects.filter(object_id=str(off.pk)).exists()
+
+
+def test_saving_an_active_installation_again_keeps_its_activation_time(
+    sandbox: Sandbox, broker: Any
+) -> None:
+    _switch(sandbox, True)
+    DemoInstallation.objects.update(active_since=timezone.now() - timedelta(minutes=30))
+    order = store.place_order(CHANNEL, "a@example.com", LINES, emit=False)
+    DemoOrder.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    _switch(sandbox, True)  # e.g. a new API key: still the same activation
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+
+
+def test_a_product_unlisted_without_its_emit_is_reconciled_where_it_is_held(
+    sandbox_installed: Sandbox, broker: Any
+) -> None:
+    from saleor_plugins.core import ledger
+
+    product = store.upsert_product("Mug", [CHANNEL], [])
+    assert delivery.deliver(Job.objects.get().id).outcome == "succeeded"
+    assert ledger.holds(SANDBOX, CHANNEL, "product", str(product.pk))
+    store.upsert_product("Mug", [], [], product=product)  # unlisted: the demo emits nothing
+    assert maintenance.reconcile(settle=timedelta(0)) == 1
+    job = Job.objects.get(status=JobStatus.PENDING)
+    assert (job.integration, job.channel, job.object_id) == (SANDBOX, CHANNEL, str(product.pk))
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    assert f"/v1/{CHANNEL}/products/{product.pk}" not in sandbox_installed.state.objects

@@ -175,3 +175,50 @@ def test_a_product_read_as_gone_has_the_offers_we_sent_deleted(
     del installed["p1"]
     assert delivery.deliver(upserted("p1")).outcome == "succeeded"
     assert set(merchant.offers()) == {"c"}
+
+
+def test_an_offer_never_sent_is_never_deleted(
+    installed: dict[str, s.Product], merchant: FakeMerchant
+) -> None:
+    # no image: left out, so never sent; every later change used to DELETE it (a 404)
+    installed["p1"] = product("p1", (variant("a"),), media=())
+    for _ in range(3):
+        assert delivery.deliver(upserted("p1")).outcome == "succeeded"
+    # listed in another channel only: never sent here either
+    installed["p2"] = product("p2", (variant("b"),), listings=())
+    assert delivery.deliver(upserted("p2")).outcome == "succeeded"
+    job = outbox.emit(EventType.PRODUCT_DELETED, "p2", TARGET, payload={"variant_ids": ["b"]})
+    assert delivery.deliver(job[0]).outcome == "succeeded"
+    assert merchant.api_calls("DELETE") == [] and merchant.api_calls() == []
+    assert Attempt.objects.filter(object_id="p1").last().detail == (  # type: ignore[union-attr]
+        "0 offer(s) upserted, 0 removed (1 without image_link)"
+    )
+
+
+def test_an_offer_sent_is_deleted_once_when_its_variant_is_left_out(
+    installed: dict[str, s.Product], merchant: FakeMerchant
+) -> None:
+    installed["p1"] = product("p1", (variant("a"), variant("b")))
+    delivery.deliver(upserted("p1"))
+    installed["p1"] = product("p1", (variant("a"), variant("b", prices=())))
+    delivery.deliver(upserted("p1"))
+    delivery.deliver(upserted("p1"))  # b is still left out: nothing more to delete
+    assert len(merchant.api_calls("DELETE")) == 1
+    assert set(merchant.offers()) == {"a"}
+
+
+def test_the_kernel_ledger_holds_the_product_while_google_holds_one_of_its_offers(
+    installed: dict[str, s.Product], merchant: FakeMerchant
+) -> None:
+    from saleor_plugins.core import ledger
+
+    installed["p1"] = product("p1", (variant("a"), variant("b")))
+    delivery.deliver(upserted("p1"))
+    assert ledger.holders("product", "p1") == {(GM, CHANNEL)}
+    installed["p1"] = product("p1", (variant("a", prices=()), variant("b")))
+    delivery.deliver(upserted("p1"))
+    assert ledger.holders("product", "p1") == {(GM, CHANNEL)}  # b is still at Google
+    installed["p1"] = product("p1", (variant("a"), variant("b")), listings=())
+    delivery.deliver(upserted("p1"))
+    assert merchant.offers() == {}
+    assert ledger.holders("product", "p1") == set()

@@ -149,9 +149,28 @@ def test_unpublishing_and_removing_the_channel_delete_the_offer(
     variables = {"id": gid("Product", product_with_image.pk),
                  "input": {"removeChannels": [gid("Channel", channel_USD.pk)]}}  # fmt: skip
     get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
-    # routed to the channel it was synced to, although no longer listed there
-    assert [c for c, _, _ in deliver_all()] == [channel_USD.slug]
+    # its offer is gone already: nothing held in USD, so no job there
+    assert deliver_all() == []
     assert active.offers() == {}
+    assert len(active.api_calls("DELETE")) == 1  # not one more per later update
+
+
+def test_a_product_synced_long_ago_and_then_unlisted_loses_its_offer(
+    staff, active, product_with_image, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    update(staff, product_with_image, "Shirt")
+    deliver_all()
+    assert active.offers(SOURCES["usd"])
+    Job.objects.all().delete()  # a month on: the sweep pruned the succeeded jobs
+    variables = {"id": gid("Product", product_with_image.pk),
+                 "input": {"removeChannels": [gid("Channel", channel_USD.pk)]}}  # fmt: skip
+    get_graphql_content(staff.post_graphql(LISTING_UPDATE, variables))
+    # the kernel's ledger remembers Google holds it in USD (never sent to PLN: no job there)
+    assert deliver_all() == [(channel_USD.slug, "product_upserted", "succeeded")]
+    assert active.offers() == {}
+    update(staff, product_with_image, "Shirt again")  # nothing held anywhere: no job
+    assert deliver_all() == []
+    assert len(active.api_calls("DELETE")) == 1
 
 
 def test_listing_in_a_second_channel_reaches_that_channel(
@@ -196,7 +215,9 @@ def test_stock_update_changes_availability(staff, active, product_with_image, ch
     assert attrs["availability"] == "OUT_OF_STOCK"
 
 
-def test_product_delete_deletes_its_offers(staff, active, product_with_image, channel_USD):  # type: ignore[no-untyped-def]
+def test_product_delete_deletes_its_offers(
+    staff, active, product_with_image, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
     update(staff, product_with_image, "Shirt")
     deliver_all()
     data = get_graphql_content(
@@ -207,7 +228,9 @@ def test_product_delete_deletes_its_offers(staff, active, product_with_image, ch
     assert {o for _, _, o in outcomes} == {"succeeded"}
     assert {e for _, e, _ in outcomes} == {"product_deleted"}
     assert active.offers() == {}
-    assert all(c.method == "DELETE" for c in active.calls[-len(outcomes) :])
+    # both channels are told; only USD, where the offer was sent, calls Google
+    assert sorted(c for c, _, _ in outcomes) == sorted([channel_USD.slug, channel_PLN.slug])
+    assert len(active.api_calls("DELETE")) == 1
 
 
 def test_the_feed_url_serves_the_channels_feed(

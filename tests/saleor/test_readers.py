@@ -557,7 +557,9 @@ def test_reconciliation_emits_the_order_job_a_lost_hook_never_wrote(order_with_l
             {"name": "api_key", "value": "sk_sandbox_abcdefghijklmnop"},
         ],
     )
-    Job.objects.all().delete()  # as if the order_created hook had never run
+    # placed once the plugin was on, and the order_created hook never ran
+    SaleorOrder.objects.filter(pk=order_with_lines.pk).update(created_at=timezone.now())
+    Job.objects.all().delete()
 
     first = maintenance.reconcile(settle=datetime.timedelta(0))
     again = maintenance.reconcile(settle=datetime.timedelta(0))
