@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections import Counter
 from typing import Any
 
@@ -189,3 +190,69 @@ def test_operations_are_valid_json_bodies(fake: FakeMailchimp, kernel: MemoryHos
     ops = backfill.operations("order", kernel.read("order", "o0", CHANNEL))
     assert [op["method"] for op in ops] == ["PUT", "POST"]  # consented: member, then order
     assert json.loads(ops[1]["body"])["customer"]["opt_in_status"] is False
+
+
+def test_what_the_backfill_sent_is_held_so_live_sync_updates_it_without_a_failed_call(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    from saleor_plugins.core import ledger
+    from saleor_plugins.core.events import EventType
+
+    from .scenario import job
+
+    fill(kernel, products=3, orders=6)
+    assert run(fake).finished
+    assert ledger.holders("product", "p0") == {(MailchimpIntegration.id, CHANNEL)}
+    assert (
+        len(ledger.held(MailchimpIntegration.id, CHANNEL, "order", [f"o{i}" for i in range(6)]))
+        == 6
+    )
+    before = len(fake.state.log)
+    kernel.add("order", replace(kernel.read("order", "o1", CHANNEL), charge_status="full"))
+    load(CHANNEL).handle(job(EventType.ORDER_PAID, "o1"))
+    assert [(m, s) for m, p, s in fake.state.log[before:] if "/orders/" in p] == [("PATCH", 200)]
+
+
+def test_a_backfill_run_again_refreshes_what_the_store_holds(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    fill(kernel, products=2, orders=2)
+    assert run(fake).finished
+    kernel.add("order", replace(kernel.read("order", "o0", CHANNEL), charge_status="full"))
+    kernel.add("product", replace(product("p1", variants=2), name="Renamed"))
+    BackfillCursor.objects.all().delete()  # what --restart does
+    BackfillBatch.objects.all().delete()
+    first = set(fake.state.batches)
+    summary = run(fake)
+    assert summary.finished and summary.errored == 0
+    assert fake.get(f"{STORE}/orders/o0")["financial_status"] == "paid"  # type: ignore[index]
+    assert fake.get(f"{STORE}/products/p1")["title"] == "Renamed"  # type: ignore[index]
+    refused = [
+        json.loads(r["response"])
+        for k, b in fake.state.batches.items()
+        if k not in first
+        for r in json.loads(_results(fake, b))
+        if r["status_code"] >= 400
+    ]
+    assert refused == []  # updated, not answered "already exists"
+
+
+def test_an_order_mailchimp_refused_is_not_held(fake: FakeMailchimp, kernel: MemoryHost) -> None:
+    from saleor_plugins.core import ledger
+
+    fill(kernel, products=1, orders=2)
+    kernel.add("order", order("bad", email="x@example.com", pid="missing-product"))
+    assert run(fake).finished
+    held = ledger.held(MailchimpIntegration.id, CHANNEL, "order", ["o0", "o1", "bad"])
+    assert set(held) == {"o0", "o1"}
+
+
+def _results(fake: FakeMailchimp, batch: dict[str, Any]) -> str:
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(batch["archive"]), mode="r:gz") as archive:
+        member = archive.getmembers()[0]
+        handle = archive.extractfile(member)
+        assert handle is not None
+        return handle.read().decode()
