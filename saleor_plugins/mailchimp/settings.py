@@ -104,6 +104,12 @@ class MailchimpSettings(ChannelSettings):
         label="Product URL",
         help="Storefront product page, with {slug} or {id}: https://shop.example.com/p/{slug}",
     )
+    brand_attributes: tuple[str, ...] = setting(
+        (),
+        label="Brand attributes",
+        help="Attribute slugs giving a product's brand, comma separated; the first with a "
+        "value is the product's vendor in Mailchimp. Empty: products have no vendor.",
+    )
     cart_url: str = setting(
         label="Cart restore URL",
         help="Storefront URL restoring a cart, with {token}: https://shop.example.com/cart/{token}",
@@ -123,7 +129,7 @@ class MailchimpSettings(ChannelSettings):
             data_centre(value.get_secret_value())
         return value
 
-    @field_validator("tags", mode="before")
+    @field_validator("tags", "brand_attributes", mode="before")
     @classmethod
     def _tags(cls, value: object) -> tuple[str, ...]:
         return split_list(value)

@@ -25,6 +25,7 @@ AUDIENCE = "aud123"
 CHANNEL = "default-channel"
 SECRET = "whsec-mailchimp-0123456789"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+SINCE = datetime(2020, 1, 1, tzinfo=UTC)  # products on sale since
 
 
 def config(**overrides: Any) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def product(pid: str = "p1", *, channel: str = CHANNEL, variants: int = 1, **kw:
             )
             for i in range(variants)
         ),
-        listings=(s.ChannelListing(channel, True),),
+        listings=(s.ChannelListing(channel, True, available_for_purchase_at=SINCE),),
         **kw,
     )
 

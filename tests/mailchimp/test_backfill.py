@@ -256,3 +256,16 @@ def _results(fake: FakeMailchimp, batch: dict[str, Any]) -> str:
         handle = archive.extractfile(member)
         assert handle is not None
         return handle.read().decode()
+
+
+def test_the_backfill_sends_unpublished_products_hidden(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    from saleor_plugins.core import snapshots as s
+
+    fill(kernel, products=2, orders=0)
+    draft = s.ChannelListing(CHANNEL, is_published=False)
+    kernel.add("product", replace(product("draft", variants=2), listings=(draft,)))
+    assert run(fake).finished
+    assert fake.get(f"{STORE}/products/draft/variants/draft-v0")["visibility"] == "hidden"  # type: ignore[index]
+    assert fake.get(f"{STORE}/products/p0/variants/p0-v0")["visibility"] == "visible"  # type: ignore[index]
