@@ -250,7 +250,7 @@ class Backfill:
         if object_type == "customer":
             ops = self._member_ops(
                 obj.email,
-                mapping.consent(cfg.consent_metadata_key, obj),
+                mapping.consent(cfg.consent_metadata_key, self.channel, obj),
                 obj,
                 obj.billing_address,
                 self.mc.language_of(obj),
@@ -261,7 +261,9 @@ class Backfill:
         if object_type == "order":
             if not obj.email:
                 return []
-            agreed = mapping.consent(cfg.consent_metadata_key, obj.customer, obj.metadata)
+            agreed = mapping.consent(
+                cfg.consent_metadata_key, self.channel, obj.customer, obj.metadata
+            )
             ops = self._member_ops(
                 obj.email,
                 agreed,

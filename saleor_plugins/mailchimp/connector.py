@@ -164,16 +164,13 @@ class MailchimpIntegration(Integration):
             return ""
         lists, audience, sub = self.client.lists, self.cfg.audience_id, subscriber_hash(email)
         if agreed is False:
-            try:
-                current = self.client.call(lists.get_list_member, audience, sub)
-            except NotFound:
-                return ""
-            if current.get("status") in ("subscribed", "pending"):
+            current = self.member_status(email)
+            if current in ("subscribed", "pending"):
                 self.client.call(
                     lists.update_list_member, audience, sub, {"status": "unsubscribed"}
                 )
                 return "unsubscribed"
-            return str(current.get("status", ""))
+            return current
         body = mapping.member(self.cfg, email, customer, addr, lang)
         result = self.client.call(lists.set_list_member, audience, sub, body)
         status = str(result.get("status", "")) if isinstance(result, dict) else ""
@@ -185,6 +182,15 @@ class MailchimpIntegration(Integration):
             tags = [{"name": t, "status": "active"} for t in self.cfg.tags]
             self.client.call(lists.update_list_member_tags, audience, sub, {"tags": tags})
         return status
+
+    def member_status(self, email: str) -> str:
+        """The member's status in the channel's audience ("" when not a member)."""
+        lists, audience = self.client.lists, self.cfg.audience_id
+        try:
+            member = self.client.call(lists.get_list_member, audience, subscriber_hash(email))
+        except NotFound:
+            return ""
+        return str(member.get("status", "")) if isinstance(member, dict) else ""
 
     def language_of(self, customer: s.Customer | None, *others: str) -> str:
         return mapping.language(
@@ -203,7 +209,7 @@ class MailchimpIntegration(Integration):
                 self.client.ecommerce.set_store_customer, self.store_id, body["id"], body
             )
         # the audience last: a refusal there (a forgotten address) leaves the rest sent
-        agreed = mapping.consent(self.cfg.consent_metadata_key, customer)
+        agreed = mapping.consent(self.cfg.consent_metadata_key, self.channel, customer)
         status = self.sync_member(
             customer.email, agreed, customer, customer.billing_address, self.language_of(customer)
         )
@@ -219,7 +225,9 @@ class MailchimpIntegration(Integration):
             # the checkout became this order: no abandoned-cart email for it
             token = order.checkout_token
             self.remove("cart", token, self.client.ecommerce.delete_store_cart, token)
-        agreed = mapping.consent(self.cfg.consent_metadata_key, order.customer, order.metadata)
+        agreed = mapping.consent(
+            self.cfg.consent_metadata_key, self.channel, order.customer, order.metadata
+        )
         self.sync_member(
             order.email,
             agreed,
@@ -332,7 +340,7 @@ class MailchimpIntegration(Integration):
             "cart", eco.update_store_cart, eco.add_store_cart, checkout.token, body, checkout.lines
         )
         agreed = mapping.consent(
-            self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
+            self.cfg.consent_metadata_key, self.channel, checkout.customer, checkout.metadata
         )
         self.sync_member(
             checkout.email,
@@ -457,12 +465,18 @@ class MailchimpIntegration(Integration):
             from .backfill import finish_batch
 
             return Outcome(detail=finish_batch(self, str(payload.get("id", ""))))
-        kind = str(payload.get("type", ""))
-        if kind not in REVOKING or not payload.get("email"):
+        kind, email = str(payload.get("type", "")), str(payload.get("email", ""))
+        if kind not in REVOKING or not email:
             return Outcome(detail=f"{kind or 'event'} ignored")
+        if payload.get("list_id") != self.cfg.audience_id:
+            return Outcome(detail=f"{kind} ignored: from another audience than this channel's")
+        status = self.member_status(email)
+        if status in ("subscribed", "pending"):
+            # outdated (they subscribed again since) or not from Mailchimp
+            return Outcome(detail=f"{kind} ignored: Mailchimp has the member {status}")
         changed = consent.revoke(
             consent.Revocation(
-                email=str(payload["email"]),
+                email=email,
                 channel=self.channel,
                 metadata_key=self.cfg.consent_metadata_key,
                 reason=kind,

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..core import snapshots as s
 from .client import subscriber_hash
+from .consent import channel_key
 from .settings import MailchimpSettings
 
 TRUE = frozenset({"true", "yes", "1", "on", "granted", "subscribed"})
@@ -29,10 +30,16 @@ def read_consent(metadata: dict[str, str] | None, key: str) -> bool | None:
     return None
 
 
-def consent(key: str, customer: s.Customer | None, *sources: dict[str, str] | None) -> bool | None:
-    """The rule: a refusal on the customer (also what an unsubscribe writes back) wins;
-    otherwise consent given on the checkout/order or on the customer counts."""
-    on_customer = read_consent(customer.metadata, key) if customer else None
+def consent(
+    key: str, channel: str, customer: s.Customer | None, *sources: dict[str, str] | None
+) -> bool | None:
+    """The rule: a refusal on the customer wins, in this channel (what an unsubscribe
+    from this channel's audience writes back) or everywhere; otherwise consent given on
+    the checkout/order or on the customer counts."""
+    meta = customer.metadata if customer else {}
+    if read_consent(meta, channel_key(key, channel)) is False:
+        return False
+    on_customer = read_consent(meta, key) if customer else None
     if on_customer is False:
         return False
     given = [read_consent(m, key) for m in sources]

@@ -11,6 +11,9 @@ from ..core.settings import ChannelSettings, Kind, setting, split_list
 
 _API_KEY = re.compile(r"^[0-9a-zA-Z]{8,}-(?P<dc>[a-z]{2,4}[0-9]{1,3})$")
 _MERGE_TAG = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+#: Mailchimp signs nothing: the URL's secret is the whole check, so it must be long
+WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX = 24, 128
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},{WEBHOOK_SECRET_MAX}}}")
 
 
 class Data(StrEnum):
@@ -117,10 +120,24 @@ class MailchimpSettings(ChannelSettings):
     webhook_secret: SecretStr | None = setting(
         None,
         label="Webhook secret",
-        help="Random string carried in the Mailchimp webhook URL: "
+        help=f"Random string of {WEBHOOK_SECRET_MIN} to {WEBHOOK_SECRET_MAX} letters, digits, "
+        "'-' or '_', carried in the Mailchimp webhook URL: "
         "<api>/plugins/channel/<channel>/saleor_plugins.mailchimp/list/<secret>.",
         kind=Kind.SECRET,
     )
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                f"The webhook secret must be {WEBHOOK_SECRET_MIN} to {WEBHOOK_SECRET_MAX} "
+                "letters, digits, '-' or '_' (it is the only check Mailchimp's webhook "
+                "allows, and it goes in a URL)."
+            )
+        return value
 
     @field_validator("api_key")
     @classmethod

@@ -34,7 +34,13 @@ KEY = "marketing_consent"
 def test_consent_rule(on_customer: str | None, on_order: str | None, expected: bool | None) -> None:
     buyer = customer(consent=on_customer)
     meta = {KEY: on_order} if on_order is not None else {}
-    assert mapping.consent(KEY, buyer, meta) is expected
+    assert mapping.consent(KEY, CHANNEL, buyer, meta) is expected
+
+
+def test_a_refusal_for_one_channel_counts_there_only() -> None:
+    buyer = replace(customer(consent="true"), metadata={KEY: "true", f"{KEY}.{CHANNEL}": "false"})
+    assert mapping.consent(KEY, CHANNEL, buyer, {KEY: "true"}) is False
+    assert mapping.consent(KEY, "other-channel", buyer) is True
 
 
 @pytest.mark.parametrize(
@@ -166,3 +172,11 @@ def test_the_vendor_is_the_mapped_brand_never_the_category() -> None:
     assert mapping.product(cfg, on_variant, CHANNEL)["vendor"] == "Zeta"
     assert mapping.product(CFG, branded, CHANNEL)["vendor"] == ""  # no brand mapped
     assert mapping.product(cfg, product(), CHANNEL)["vendor"] == ""  # "kitchen" is a category
+
+
+@pytest.mark.parametrize("secret", ["short-secret", "x" * 23, "a/b" * 10, "x" * 129])
+def test_a_weak_webhook_secret_is_refused_with_the_field_named(secret: str) -> None:
+    with pytest.raises(SettingsErrors) as err:
+        MailchimpSettings.parse(config(webhook_secret=secret))
+    assert list(err.value.errors) == ["webhook_secret"]
+    assert secret not in str(err.value)
