@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any, Protocol
@@ -91,12 +91,52 @@ def load(channel: str) -> MailchimpIntegration:
     if stored is None or not stored.active:
         raise ConfigurationError(f"Mailchimp is not active in channel {channel!r}")
     cfg = MailchimpSettings.from_configuration(stored.configuration, active=True)
-    integration = MailchimpIntegration(cfg, channel=channel, host=get_host())
+    return share_slots(MailchimpIntegration(cfg, channel=channel, host=get_host()))
+
+
+def share_slots(integration: MailchimpIntegration) -> MailchimpIntegration:
+    """Take the account's concurrency slots from the semaphore the workers use."""
     limit = MailchimpIntegration.rate_limit
     assert limit is not None
     key = integration.account_key()
     integration.client.slot = lambda: limiter.slot(key, limit, max_wait=60.0)
     return integration
+
+
+def command(
+    integration: MailchimpIntegration, object_types: Sequence[str], options: Mapping[str, Any]
+) -> str:
+    """``manage.py saleor_plugins_backfill`` for Mailchimp (see ``Integration.backfill``)."""
+    known = {t for t, _ in SEQUENCE}
+    unknown = sorted(set(object_types) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"Mailchimp backfills {', '.join(t for t, _ in SEQUENCE)}, not {', '.join(unknown)}"
+        )
+    mc, extra = share_slots(integration), dict(options.get("extra") or {})
+    if options.get("restart"):
+        BackfillCursor.objects.filter(channel=mc.channel).delete()
+        BackfillBatch.objects.filter(channel=mc.channel).delete()
+    webhook = str(extra.get("batch_webhook_url", ""))
+    if webhook:
+        mc.client.call(mc.client.batch_webhooks.create, {"url": webhook})
+    try:
+        poll = float(extra.get("poll_interval", 10.0))
+    except ValueError as e:
+        raise ConfigurationError("poll_interval must be a number of seconds") from e
+    summary = Backfill(
+        mc,
+        batch_size=int(options.get("batch_size") or 500),
+        poll_interval=poll,
+        progress=options.get("progress"),
+        only=tuple(object_types),
+    ).run()
+    sent = ", ".join(f"{k}: {v}" for k, v in summary.sent.items()) or "nothing new"
+    state = "done" if summary.finished else "batches still running; run again to finish"
+    return (
+        f"{mc.channel}: {sent}; {summary.batches} batch(es), {summary.errored} refused by "
+        f"Mailchimp; {summary.requests} request(s); {state}"
+    )
 
 
 class Backfill:
@@ -109,6 +149,7 @@ class Backfill:
         wait_timeout: float = 6 * 3600.0,
         progress: ProgressFactory | None = None,
         sleep: Callable[[float], object] = time.sleep,
+        only: tuple[str, ...] = (),
     ) -> None:
         self.mc = integration
         self.channel = integration.channel
@@ -117,6 +158,7 @@ class Backfill:
         self.wait_timeout = wait_timeout
         self.progress = progress or (lambda desc, total, initial: _Silent())
         self.sleep = sleep
+        self.only = only
         self.members: set[str] = set()
         self.summary = Summary(self.channel)
 
@@ -124,7 +166,7 @@ class Backfill:
     def run(self) -> Summary:
         self.mc.set_syncing(True)
         for object_type, data in SEQUENCE:
-            if not self.mc.cfg.syncs(data):
+            if not self.mc.cfg.syncs(data) or (self.only and object_type not in self.only):
                 continue
             cursor, _ = BackfillCursor.objects.get_or_create(
                 channel=self.channel, object_type=object_type

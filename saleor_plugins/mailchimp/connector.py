@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core import ledger
@@ -454,6 +455,13 @@ class MailchimpIntegration(Integration):
             object_id__startswith=promo_code_key(job.object_id, ""),
         ).delete()
         return Outcome(detail="promo rule removed" if removed else "promo rule not in the store")
+
+    # -- backfill --------------------------------------------------------------------
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str | None:
+        """Mailchimp's own: batch operations, a few hundred requests for a whole channel."""
+        from .backfill import command
+
+        return command(self, object_types, options)
 
     # -- inbound ---------------------------------------------------------------------
     def on_webhook_received(self, job: JobContext) -> Outcome:

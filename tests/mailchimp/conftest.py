@@ -288,10 +288,14 @@ def with_consent(c: s.Customer, value: str) -> s.Customer:
 def kernel(host: MemoryHost, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryHost]:
     """The kernel's delivery loop sees the Mailchimp integration and the memory host."""
     from saleor_plugins.core import delivery, registry
+    from saleor_plugins.core.management.commands import (
+        saleor_plugins_backfill as backfill_command,
+    )
     from saleor_plugins.mailchimp import backfill
 
     monkeypatch.setattr(delivery, "get_host", lambda: host)
     monkeypatch.setattr(backfill, "get_host", lambda: host)
+    monkeypatch.setattr(backfill_command, "get_host", lambda: host)
     registered = registry.plugin_manager().is_registered(connector)
     if not registered:
         registry.register(connector)

@@ -269,3 +269,45 @@ def test_the_backfill_sends_unpublished_products_hidden(
     assert run(fake).finished
     assert fake.get(f"{STORE}/products/draft/variants/draft-v0")["visibility"] == "hidden"  # type: ignore[index]
     assert fake.get(f"{STORE}/products/p0/variants/p0-v0")["visibility"] == "visible"  # type: ignore[index]
+
+
+def test_the_one_backfill_command_uses_mailchimps_batches_not_a_job_per_object(
+    fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    fill(kernel, products=3, orders=20)
+    wait = Backfill.wait
+    monkeypatch.setattr(Backfill, "wait", lambda self: (fake.run_batches(), wait(self))[1])
+    out = StringIO()
+    call_command(
+        "saleor_plugins_backfill",
+        "--integration",
+        MailchimpIntegration.id,
+        "--channel",
+        CHANNEL,
+        "--option",
+        "poll_interval=0",
+        "--no-progress",
+        stdout=out,
+    )
+    assert not Job.objects.exists()  # nothing left for the workers: sent in batches
+    assert "product: 3" in out.getvalue() and "order: 20" in out.getvalue()
+    assert len([k for k in fake.state.objects if k.startswith(f"{STORE}/orders/")]) == 20
+    assert fake.state.requests < 15
+
+
+def test_the_backfill_command_sends_only_the_object_types_asked_for(
+    fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.management import CommandError
+
+    fill(kernel, products=2, orders=2)
+    wait = Backfill.wait
+    monkeypatch.setattr(Backfill, "wait", lambda self: (fake.run_batches(), wait(self))[1])
+    args = ["saleor_plugins_backfill", "--integration", MailchimpIntegration.id]
+    call_command(*args, "--channel", CHANNEL, "--object-type", "voucher", "--no-progress")
+    assert fake.get(f"{STORE}/promo-rules/v1") is not None
+    assert not fake.state.batches  # no products, no orders
+    with pytest.raises(CommandError, match="not carts"):
+        call_command(*args, "--channel", CHANNEL, "--object-type", "carts", "--no-progress")
