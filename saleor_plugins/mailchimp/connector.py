@@ -66,7 +66,6 @@ class MailchimpIntegration(Integration):
     def account_key(self) -> str:
         return account_key(self.cfg.secret("api_key"))
 
-    # -- the store -------------------------------------------------------------------
     # -- what Mailchimp holds (the kernel's ledger) ------------------------------------
     def holds(self, object_type: str, object_id: str) -> bool:
         return ledger.holds(self.id, self.channel, object_type, object_id)
