@@ -15,7 +15,12 @@ other (a single backfill process). Mailchimp's own asynchronous processing of th
 operations happens on its side and is not in these figures. Local seconds are what this
 machine spent (mapping, JSON, the fake), for scale only.
 
-Run: /work/venv312/bin/python bench/mailchimp_backfill.py [--orders 120000 --products 20000]
+It also plays a store's day of live events (``tests/mailchimp/scenario.py``: products,
+carts, orders and their status changes, customers, vouchers) and prints how many of the
+calls Mailchimp answered with an error (4xx/5xx).
+
+Run: ``./run bench mailchimp`` (or ``.venv/bin/python bench/mailchimp_backfill.py
+--orders 120000 --products 20000``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from django.core.management import call_command  # noqa: E402
 
 from saleor_plugins.core.events import EventType  # noqa: E402
 from saleor_plugins.core.integration import JobContext  # noqa: E402
+from saleor_plugins.core.models import Held  # noqa: E402
 from saleor_plugins.mailchimp import backfill as backfill_module  # noqa: E402
 from saleor_plugins.mailchimp import connector  # noqa: E402
 from saleor_plugins.mailchimp.backfill import Backfill  # noqa: E402
@@ -108,6 +114,13 @@ def prepare_database() -> None:
     call_command("migrate", verbosity=0)
     BackfillBatch.objects.all().delete()
     BackfillCursor.objects.all().delete()
+    forget_the_store()
+
+
+def forget_the_store() -> None:
+    """A new fake Mailchimp holds nothing: neither does the ledger, nor this process."""
+    Held.objects.filter(integration=connector.MailchimpIntegration.id).delete()
+    connector._known_stores.clear()
 
 
 def batch_run(host: SyntheticHost, fake: FakeMailchimp) -> dict[str, float]:
@@ -151,6 +164,14 @@ def per_object_sample(host: SyntheticHost, fake: FakeMailchimp, sample: int) -> 
     return {"requests": fake.state.requests - before, "local": time.perf_counter() - started}
 
 
+def live_day(host: SyntheticHost, fake: FakeMailchimp) -> Any:
+    from tests.mailchimp import scenario
+
+    day = MemoryHost()
+    day.configs, day.channels = host.configs, host.channels
+    return scenario.run(integration(day), day, fake, size=100)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=120_000)
@@ -166,10 +187,14 @@ def main() -> None:
     with FakeMailchimp(API_KEY) as fake:
         settings.SALEOR_PLUGINS_MAILCHIMP_API_URL = fake.api_url
         batch = batch_run(host, fake)
-    connector._known_stores.clear()
+    forget_the_store()
     with FakeMailchimp(API_KEY) as fake:
         settings.SALEOR_PLUGINS_MAILCHIMP_API_URL = fake.api_url
         sample = per_object_sample(host, fake, args.sample)
+    forget_the_store()
+    with FakeMailchimp(API_KEY) as fake:
+        settings.SALEOR_PLUGINS_MAILCHIMP_API_URL = fake.api_url
+        day = live_day(host, fake)
 
     per_pair = sample["requests"] / args.sample  # one product + one order
     # products and orders cost about the same each: scale by objects, not pairs
@@ -204,6 +229,15 @@ def main() -> None:
         f"batches, {batch['operations']:,.0f} operations (orders, products, and members "
         "for buyers who agreed)"
     )
+    print(f"  live sync, a store day of events: {day}")
+    result("batch backfill requests", f"{batch['requests']:,.0f}")
+    result("per-object requests (extrapolated)", f"{per_object_requests:,.0f}")
+    result("batch vs per-object", f"{ratio:,.0f}x fewer requests")
+    result("live sync failed calls", f"{day.failed} of {day.total} ({day.share:.1%})")
+
+
+def result(figure: str, value: str) -> None:
+    print(f"RESULT\tmailchimp\t{figure}\t{value}", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ client, and the handlers the delivery loop calls with a :class:`JobContext`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -90,6 +91,20 @@ class Integration:
             return Outcome(detail=f"{job.event.value} not handled")
         result: Outcome | None = handler(job)
         return result
+
+    # -- backfill ------------------------------------------------------------------------
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str | None:
+        """Send the channel's existing objects the integration's own way (a batch API).
+
+        ``manage.py saleor_plugins_backfill`` asks this first. Return a one-line summary
+        once done, or None (the default) to have the command emit one job per object.
+        ``object_types`` is what the operator asked for (empty: everything). ``options``
+        holds ``batch_size``, ``restart`` (forget saved progress), ``progress`` (a factory
+        ``(description, total, initial)`` returning a bar with ``update(n)`` and
+        ``close()``) and the operator's ``--option KEY=VALUE`` pairs under ``extra``.
+        Raise a :mod:`~saleor_plugins.core.errors` class to stop with a message.
+        """
+        return None
 
     # -- dashboard -----------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:

@@ -170,6 +170,8 @@ class ChannelListing:
     is_published: bool
     visible_in_listings: bool = True
     available_for_purchase_at: datetime | None = None
+    #: publication date; a published listing is hidden until then (None: at once)
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

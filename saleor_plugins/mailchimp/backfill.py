@@ -11,6 +11,12 @@ one batch run in no fixed order) and orders. After every submitted batch the cur
 backfill started again skips what was sent and waits for the batches still running.
 Objects sent twice (a crash between submit and save) are harmless: Mailchimp answers
 "already exists" and the object is kept.
+
+The kernel's ledger says what the store already holds: those products and orders are
+updated (``PATCH``, variants ``PUT``), the others created, so a backfill run again over a
+live store refreshes it instead of being answered "already exists". Each batch records
+what it carried; once Mailchimp confirmed an operation, its object is held in the ledger
+(live sync and routing then know it is there).
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import batched
 from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
+from ..core import ledger
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError
 from ..core.host import get_host
@@ -46,6 +54,8 @@ SEQUENCE: tuple[tuple[str, Data], ...] = (
 MAX_ERRORS_KEPT = 100
 #: answers to a resent create that mean "it is there already": not a failure
 BENIGN = ("already exists",)
+#: operations whose object the ledger tracks (operation id "<type>:<id>")
+TRACKED = ("product", "order")
 
 
 class Progress(Protocol):
@@ -81,12 +91,52 @@ def load(channel: str) -> MailchimpIntegration:
     if stored is None or not stored.active:
         raise ConfigurationError(f"Mailchimp is not active in channel {channel!r}")
     cfg = MailchimpSettings.from_configuration(stored.configuration, active=True)
-    integration = MailchimpIntegration(cfg, channel=channel, host=get_host())
+    return share_slots(MailchimpIntegration(cfg, channel=channel, host=get_host()))
+
+
+def share_slots(integration: MailchimpIntegration) -> MailchimpIntegration:
+    """Take the account's concurrency slots from the semaphore the workers use."""
     limit = MailchimpIntegration.rate_limit
     assert limit is not None
     key = integration.account_key()
     integration.client.slot = lambda: limiter.slot(key, limit, max_wait=60.0)
     return integration
+
+
+def command(
+    integration: MailchimpIntegration, object_types: Sequence[str], options: Mapping[str, Any]
+) -> str:
+    """``manage.py saleor_plugins_backfill`` for Mailchimp (see ``Integration.backfill``)."""
+    known = {t for t, _ in SEQUENCE}
+    unknown = sorted(set(object_types) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"Mailchimp backfills {', '.join(t for t, _ in SEQUENCE)}, not {', '.join(unknown)}"
+        )
+    mc, extra = share_slots(integration), dict(options.get("extra") or {})
+    if options.get("restart"):
+        BackfillCursor.objects.filter(channel=mc.channel).delete()
+        BackfillBatch.objects.filter(channel=mc.channel).delete()
+    webhook = str(extra.get("batch_webhook_url", ""))
+    if webhook:
+        mc.client.call(mc.client.batch_webhooks.create, {"url": webhook})
+    try:
+        poll = float(extra.get("poll_interval", 10.0))
+    except ValueError as e:
+        raise ConfigurationError("poll_interval must be a number of seconds") from e
+    summary = Backfill(
+        mc,
+        batch_size=int(options.get("batch_size") or 500),
+        poll_interval=poll,
+        progress=options.get("progress"),
+        only=tuple(object_types),
+    ).run()
+    sent = ", ".join(f"{k}: {v}" for k, v in summary.sent.items()) or "nothing new"
+    state = "done" if summary.finished else "batches still running; run again to finish"
+    return (
+        f"{mc.channel}: {sent}; {summary.batches} batch(es), {summary.errored} refused by "
+        f"Mailchimp; {summary.requests} request(s); {state}"
+    )
 
 
 class Backfill:
@@ -99,6 +149,7 @@ class Backfill:
         wait_timeout: float = 6 * 3600.0,
         progress: ProgressFactory | None = None,
         sleep: Callable[[float], object] = time.sleep,
+        only: tuple[str, ...] = (),
     ) -> None:
         self.mc = integration
         self.channel = integration.channel
@@ -107,6 +158,7 @@ class Backfill:
         self.wait_timeout = wait_timeout
         self.progress = progress or (lambda desc, total, initial: _Silent())
         self.sleep = sleep
+        self.only = only
         self.members: set[str] = set()
         self.summary = Summary(self.channel)
 
@@ -114,7 +166,7 @@ class Backfill:
     def run(self) -> Summary:
         self.mc.set_syncing(True)
         for object_type, data in SEQUENCE:
-            if not self.mc.cfg.syncs(data):
+            if not self.mc.cfg.syncs(data) or (self.only and object_type not in self.only):
                 continue
             cursor, _ = BackfillCursor.objects.get_or_create(
                 channel=self.channel, object_type=object_type
@@ -149,22 +201,29 @@ class Backfill:
         skipping = bool(cursor.last_id)
         ops: list[dict[str, Any]] = []
         count, last = 0, ""
-        for obj in host.iter_objects(object_type, channel, page_size=self.batch_size):
-            object_id = _id(obj)
+        objects = host.iter_objects(object_type, channel, page_size=self.batch_size)
+        for page in batched(objects, self.batch_size):
             if skipping:
-                skipping = object_id != cursor.last_id
-                continue
+                ids = [_id(obj) for obj in page]
+                if cursor.last_id not in ids:
+                    continue
+                page = page[ids.index(cursor.last_id) + 1 :]
+                skipping = False
             if object_type == "voucher":
-                self.mc.sync_voucher(obj)
-                self._advance(cursor, object_id, 1, None)
-                bar.update(1)
+                for obj in page:
+                    self.mc.sync_voucher(obj)
+                    self._advance(cursor, _id(obj), 1, None)
+                    bar.update(1)
                 continue
-            ops += self.operations(object_type, obj)
-            count, last = count + 1, object_id
-            if len(ops) >= self.batch_size:
-                self._submit(cursor, object_type, ops, last, count)
-                bar.update(count)
-                ops, count = [], 0
+            held = ledger.held(self.mc.id, channel, object_type, [_id(obj) for obj in page])
+            for obj in page:
+                object_id = _id(obj)
+                ops += self.operations(object_type, obj, exists=object_id in held)
+                count, last = count + 1, object_id
+                if len(ops) >= self.batch_size:
+                    self._submit(cursor, object_type, ops, last, count)
+                    bar.update(count)
+                    ops, count = [], 0
         if ops or count:
             self._submit(cursor, object_type, ops, last, count)
             bar.update(count)
@@ -181,46 +240,59 @@ class Backfill:
         last_id: str,
         count: int,
     ) -> None:
-        batch_id = None
+        row = None
         if ops:
             answer = self.mc.client.call(self.mc.client.batches.start, {"operations": ops})
-            batch_id = str(answer["id"])
-        self._advance(cursor, last_id, count, (batch_id, object_type, len(ops)))
+            tracked = [op["operation_id"] for op in ops if _tracked(op["operation_id"])]
+            row = BackfillBatch(
+                batch_id=str(answer["id"]),
+                channel=self.channel,
+                object_type=object_type,
+                operations=len(ops),
+                tracked=tracked,
+            )
+        self._advance(cursor, last_id, count, row)
 
     def _advance(
-        self,
-        cursor: BackfillCursor,
-        last_id: str,
-        count: int,
-        batch: tuple[str | None, str, int] | None,
+        self, cursor: BackfillCursor, last_id: str, count: int, batch: BackfillBatch | None
     ) -> None:
         with transaction.atomic():
-            if batch is not None and batch[0]:
-                BackfillBatch.objects.get_or_create(
-                    batch_id=batch[0],
-                    defaults={
-                        "channel": self.channel,
-                        "object_type": batch[1],
-                        "operations": batch[2],
-                    },
-                )
+            if (
+                batch is not None
+                and not BackfillBatch.objects.filter(batch_id=batch.batch_id).exists()
+            ):
+                batch.save()
             cursor.last_id = last_id
             cursor.sent += count
             cursor.updated_at = timezone.now()
             cursor.save(update_fields=["last_id", "sent", "updated_at"])
 
-    def operations(self, object_type: str, obj: Any) -> list[dict[str, Any]]:
-        """The batch operations that create one object."""
+    def operations(
+        self, object_type: str, obj: Any, *, exists: bool = False
+    ) -> list[dict[str, Any]]:
+        """The batch operations that create one object (update it, when it ``exists``)."""
         cfg, store = self.mc.cfg, self.mc.store_id
         if object_type == "product":
             if obj.listing_in(self.channel) is None:
                 return []
             body = mapping.product(cfg, obj, self.channel)
-            return [_op("POST", f"/ecommerce/stores/{store}/products", body, f"product:{obj.id}")]
+            if not exists:
+                return [
+                    _op("POST", f"/ecommerce/stores/{store}/products", body, f"product:{obj.id}")
+                ]
+            path = f"/ecommerce/stores/{store}/products/{obj.id}"
+            variants = body.pop("variants")
+            return [
+                _op("PATCH", path, body, f"product:{obj.id}"),
+                *(
+                    _op("PUT", f"{path}/variants/{v['id']}", v, f"variant:{obj.id}:{v['id']}")
+                    for v in variants
+                ),
+            ]
         if object_type == "customer":
             ops = self._member_ops(
                 obj.email,
-                mapping.consent(cfg.consent_metadata_key, obj),
+                mapping.consent(cfg.consent_metadata_key, self.channel, obj),
                 obj,
                 obj.billing_address,
                 self.mc.language_of(obj),
@@ -231,7 +303,9 @@ class Backfill:
         if object_type == "order":
             if not obj.email:
                 return []
-            agreed = mapping.consent(cfg.consent_metadata_key, obj.customer, obj.metadata)
+            agreed = mapping.consent(
+                cfg.consent_metadata_key, self.channel, obj.customer, obj.metadata
+            )
             ops = self._member_ops(
                 obj.email,
                 agreed,
@@ -240,6 +314,9 @@ class Backfill:
                 self.mc.language_of(obj.customer, obj.language),
             )
             body = mapping.order(cfg, obj)
+            if exists:
+                path = f"/ecommerce/stores/{store}/orders/{obj.id}"
+                return [*ops, _op("PATCH", path, body, f"order:{obj.id}")]
             return [*ops, _op("POST", f"/ecommerce/stores/{store}/orders", body, f"order:{obj.id}")]
         raise ValueError(f"no batch operation for {object_type}")
 
@@ -295,20 +372,43 @@ def finish_batch(mc: MailchimpIntegration, batch_id: str) -> str:
     if row.finished:
         row.response_body_url = str(status.get("response_body_url", ""))
         row.finished_at = timezone.now()
+        confirmed, lost = set(row.tracked), set()
         if int(status.get("errored_operations", 0) or 0) and row.response_body_url:
-            row.errored, row.errors = _refusals(mc.client.batch_results(row.response_body_url))
+            outcome = _read_results(mc.client.batch_results(row.response_body_url))
+            row.errored, row.errors, lost = outcome.refused, outcome.kept, outcome.lost
             for error in row.errors[:5]:
                 logger.warning(
                     "mailchimp backfill refused %s: %s", error["operation_id"], error["detail"]
                 )
+        _record_held(mc, confirmed - lost, lost)
     row.save()
     return f"batch {row.status}, {row.errored} refused"
 
 
-def _refusals(results: Iterable[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
-    """How many operations Mailchimp refused, and the first ones with its reason."""
-    count = 0
-    kept: list[dict[str, Any]] = []
+def _record_held(mc: MailchimpIntegration, confirmed: set[str], lost: set[str]) -> None:
+    """What Mailchimp confirmed is held; an update it answered 404 to is not."""
+    for kind in TRACKED:
+        prefix = f"{kind}:"
+        ledger.hold(
+            mc.id, mc.channel, kind, [i[len(prefix) :] for i in confirmed if i.startswith(prefix)]
+        )
+        ledger.release(
+            mc.id, mc.channel, kind, [i[len(prefix) :] for i in lost if i.startswith(prefix)]
+        )
+
+
+@dataclass
+class _Results:
+    refused: int = 0
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    #: tracked operations Mailchimp refused: their object is not (or no longer) there
+    lost: set[str] = field(default_factory=set)
+
+
+def _read_results(results: Iterable[dict[str, Any]]) -> _Results:
+    """How many operations Mailchimp refused, the first ones with its reason, and the
+    tracked objects it does not hold."""
+    out = _Results()
     for item in results:
         code = int(item.get("status_code", 200) or 200)
         if code < 400:
@@ -319,18 +419,25 @@ def _refusals(results: Iterable[dict[str, Any]]) -> tuple[int, list[dict[str, An
             problem = {"detail": str(item.get("response", ""))[:300]}
         detail = str(problem.get("detail", ""))
         if any(b in detail.lower() for b in BENIGN):
-            continue
-        count += 1
-        if len(kept) < MAX_ERRORS_KEPT:
-            kept.append(
+            continue  # created before: Mailchimp holds it
+        operation_id = str(item.get("operation_id", ""))
+        if _tracked(operation_id):
+            out.lost.add(operation_id)
+        out.refused += 1
+        if len(out.kept) < MAX_ERRORS_KEPT:
+            out.kept.append(
                 {
-                    "operation_id": item.get("operation_id", ""),
+                    "operation_id": operation_id,
                     "status": code,
                     "title": str(problem.get("title", "")),
                     "detail": detail,
                 }
             )
-    return count, kept
+    return out
+
+
+def _tracked(operation_id: str) -> bool:
+    return operation_id.partition(":")[0] in TRACKED
 
 
 def _op(method: str, path: str, body: dict[str, Any], operation_id: str) -> dict[str, Any]:

@@ -179,28 +179,33 @@ class MailchimpClient:
             return False
         return True
 
-    def upsert(
+    def save(
         self,
         update: Callable[..., Any],
         create: Callable[..., Any],
         args: tuple[Any, ...],
         body: dict[str, Any],
+        *,
+        exists: bool,
         create_args: tuple[Any, ...] = (),
         create_body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """PATCH by id, POST when Mailchimp has no such object (orders, products, carts
-        and promo codes have no PUT). A POST losing a race to another worker is retried
-        as a PATCH."""
-        try:
-            return _dict(self.call(update, *args, body))
-        except NotFound:
-            pass
+        """PATCH what we know Mailchimp holds, POST what it does not (orders, products,
+        carts and promo codes have no PUT). ``exists`` comes from the ledger; when it is
+        wrong the other call follows: a PATCH answered 404 (deleted at Mailchimp since)
+        is created again, a POST answered "already exists" (sent before the ledger knew,
+        or by another worker) is updated."""
+        if exists:
+            try:
+                return _dict(self.call(update, *args, body))
+            except NotFound:
+                pass
         try:
             return _dict(self.call(create, *create_args, create_body or body))
         except PermanentError as e:
-            if e.status == 400 and "already exists" in str(e).lower():
-                return _dict(self.call(update, *args, body))
-            raise
+            if not already_exists(e):
+                raise
+        return _dict(self.call(update, *args, body))
 
     def batch_results(self, url: str) -> Iterator[dict[str, Any]]:
         """The per-operation answers of a finished batch (a gzipped tar of JSON arrays)."""
@@ -215,6 +220,11 @@ class MailchimpClient:
                 if handle is None:
                     continue
                 yield from json.loads(handle.read() or b"[]")
+
+
+def already_exists(error: PermanentError) -> bool:
+    """Mailchimp's answer to a POST of an id it has (400 "... already exists")."""
+    return error.status == 400 and "already exists" in str(error).lower()
 
 
 def _problem(text: Any) -> dict[str, Any]:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..core import ledger
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
-from ..core.models import InboundEvent
+from ..core.models import Held, InboundEvent
 from . import channels, consent, mapping
-from .client import MailchimpClient, NotFound, account_key, subscriber_hash
+from .client import MailchimpClient, NotFound, account_key, already_exists, subscriber_hash
 from .settings import Data, MailchimpSettings
 from .webhooks import REVOKING, MailchimpReceiver
 
@@ -65,16 +66,44 @@ class MailchimpIntegration(Integration):
     def account_key(self) -> str:
         return account_key(self.cfg.secret("api_key"))
 
+    # -- what Mailchimp holds (the kernel's ledger) ------------------------------------
+    def holds(self, object_type: str, object_id: str) -> bool:
+        return ledger.holds(self.id, self.channel, object_type, object_id)
+
+    def hold(self, object_type: str, *object_ids: str) -> None:
+        ledger.hold(self.id, self.channel, object_type, object_ids)
+
+    def release(self, object_type: str, *object_ids: str) -> None:
+        ledger.release(self.id, self.channel, object_type, object_ids)
+
+    def remove(self, object_type: str, object_id: str, delete: Any, *args: str) -> bool:
+        """Delete what the ledger says Mailchimp holds; nothing is asked about the rest.
+        Returns whether a delete was sent."""
+        if not self.holds(object_type, object_id):
+            return False
+        self.client.delete(delete, self.store_id, *args)
+        self.release(object_type, object_id)
+        return True
+
     # -- the store -------------------------------------------------------------------
     def ensure_store(self, currency: str = "") -> None:
         """Create the channel's store on first use; refuse one tied to another audience."""
         key = (self.account_key(), self.store_id)
         if key in _known_stores:
             return
-        try:
-            store = self.client.call(self.client.ecommerce.get_store, self.store_id)
-        except NotFound:
-            store = self.client.call(self.client.ecommerce.add_store, self.store_body(currency))
+        eco, store = self.client.ecommerce, None
+        if self.holds("store", self.store_id):
+            try:
+                store = self.client.call(eco.get_store, self.store_id)
+            except NotFound:
+                self.release("store", self.store_id)  # deleted at Mailchimp: made again
+        if store is None:
+            try:
+                store = self.client.call(eco.add_store, self.store_body(currency))
+            except PermanentError as e:
+                if not already_exists(e):
+                    raise
+                store = self.client.call(eco.get_store, self.store_id)
         if isinstance(store, dict) and store.get("list_id") not in (None, self.cfg.audience_id):
             raise ConfigurationError(
                 f"Mailchimp store {self.store_id} belongs to audience {store.get('list_id')}; "
@@ -82,6 +111,7 @@ class MailchimpIntegration(Integration):
                 field="audience_id",
                 provider="mailchimp",
             )
+        self.hold("store", self.store_id)
         with _known_lock:
             _known_stores.add(key)
 
@@ -134,16 +164,13 @@ class MailchimpIntegration(Integration):
             return ""
         lists, audience, sub = self.client.lists, self.cfg.audience_id, subscriber_hash(email)
         if agreed is False:
-            try:
-                current = self.client.call(lists.get_list_member, audience, sub)
-            except NotFound:
-                return ""
-            if current.get("status") in ("subscribed", "pending"):
+            current = self.member_status(email)
+            if current in ("subscribed", "pending"):
                 self.client.call(
                     lists.update_list_member, audience, sub, {"status": "unsubscribed"}
                 )
                 return "unsubscribed"
-            return str(current.get("status", ""))
+            return current
         body = mapping.member(self.cfg, email, customer, addr, lang)
         result = self.client.call(lists.set_list_member, audience, sub, body)
         status = str(result.get("status", "")) if isinstance(result, dict) else ""
@@ -155,6 +182,15 @@ class MailchimpIntegration(Integration):
             tags = [{"name": t, "status": "active"} for t in self.cfg.tags]
             self.client.call(lists.update_list_member_tags, audience, sub, {"tags": tags})
         return status
+
+    def member_status(self, email: str) -> str:
+        """The member's status in the channel's audience ("" when not a member)."""
+        lists, audience = self.client.lists, self.cfg.audience_id
+        try:
+            member = self.client.call(lists.get_list_member, audience, subscriber_hash(email))
+        except NotFound:
+            return ""
+        return str(member.get("status", "")) if isinstance(member, dict) else ""
 
     def language_of(self, customer: s.Customer | None, *others: str) -> str:
         return mapping.language(
@@ -173,7 +209,7 @@ class MailchimpIntegration(Integration):
                 self.client.ecommerce.set_store_customer, self.store_id, body["id"], body
             )
         # the audience last: a refusal there (a forgotten address) leaves the rest sent
-        agreed = mapping.consent(self.cfg.consent_metadata_key, customer)
+        agreed = mapping.consent(self.cfg.consent_metadata_key, self.channel, customer)
         status = self.sync_member(
             customer.email, agreed, customer, customer.billing_address, self.language_of(customer)
         )
@@ -185,12 +221,13 @@ class MailchimpIntegration(Integration):
         if order is None:
             return Outcome(detail="order gone")
         outcome = self._sync_order(order)
-        if order.checkout_token and self.cfg.syncs(Data.CARTS):
+        if order.checkout_token:
             # the checkout became this order: no abandoned-cart email for it
-            self.client.delete(
-                self.client.ecommerce.delete_store_cart, self.store_id, order.checkout_token
-            )
-        agreed = mapping.consent(self.cfg.consent_metadata_key, order.customer, order.metadata)
+            token = order.checkout_token
+            self.remove("cart", token, self.client.ecommerce.delete_store_cart, token)
+        agreed = mapping.consent(
+            self.cfg.consent_metadata_key, self.channel, order.customer, order.metadata
+        )
         self.sync_member(
             order.email,
             agreed,
@@ -214,25 +251,49 @@ class MailchimpIntegration(Integration):
         self.ensure_store(order.currency)
         body = mapping.order(self.cfg, order)
         eco = self.client.ecommerce
-        self._send_with_lines(eco.update_order, eco.add_store_order, order.id, body, order.lines)
+        self._send_with_lines(
+            "order", eco.update_order, eco.add_store_order, order.id, body, order.lines
+        )
         return Outcome(detail=f"order {body['financial_status']}", provider_ids={"order": order.id})
 
     def _send_with_lines(
-        self, update: Any, create: Any, object_id: str, body: dict[str, Any], lines: Any
+        self,
+        object_type: str,
+        update: Any,
+        create: Any,
+        object_id: str,
+        body: dict[str, Any],
+        lines: Any,
     ) -> None:
-        """Upsert an order or cart. Mailchimp accepts only lines naming products the store
-        has: when it answers that one is missing, create those products once and resend."""
-        send = partial(
-            self.client.upsert, update, create, (self.store_id, object_id), body, (self.store_id,)
-        )
+        """Create or update an order or cart. Mailchimp accepts only lines naming products
+        the store has: those the ledger does not know are sent first. Should Mailchimp
+        still answer that one is missing (deleted there), they are all sent and the
+        order or cart once more."""
+        named = {(x.product_id, x.variant_id): x.product_name for x in lines if x.product_id}
+        known = ledger.held(self.id, self.channel, "product", {p for p, _ in named})
+        for (product_id, variant_id), name in named.items():
+            if product_id not in known:
+                self.ensure_product(product_id, variant_id, name)
+
+        def send() -> None:
+            self.client.save(
+                update,
+                create,
+                (self.store_id, object_id),
+                body,
+                exists=self.holds(object_type, object_id),
+                create_args=(self.store_id,),
+            )
+            self.hold(object_type, object_id)
+
         try:
             send()
             return
         except PermanentError as e:
             if e.status != 400 or "product" not in str(e).lower():
                 raise
-        missing = {(x.product_id, x.variant_id): x.product_name for x in lines if x.product_id}
-        for (product_id, variant_id), name in missing.items():
+        self.release("product", *{p for p, _ in named})
+        for (product_id, variant_id), name in named.items():
             self.ensure_product(product_id, variant_id, name)
         send()
 
@@ -256,11 +317,12 @@ class MailchimpIntegration(Integration):
                 {"id": product_id, "title": title, "variants": [variant]},
             )
         except PermanentError as e:
-            if "already exists" not in str(e).lower():
+            if not already_exists(e):
                 raise
             self.client.call(
                 eco.add_product_variant, self.store_id, product_id, variant["id"], variant
             )
+        self.hold("product", product_id)
 
     # -- handlers: carts -------------------------------------------------------------
     def on_checkout_upserted(self, job: JobContext) -> Outcome:
@@ -268,18 +330,17 @@ class MailchimpIntegration(Integration):
             return Outcome(detail="carts not synced")
         checkout = self.host.read("checkout", job.object_id, self.channel)
         if checkout is None or checkout.completed or not checkout.email or not checkout.lines:
-            self.client.delete(
-                self.client.ecommerce.delete_store_cart, self.store_id, job.object_id
-            )
-            return Outcome(detail="cart removed")
+            delete = self.client.ecommerce.delete_store_cart
+            removed = self.remove("cart", job.object_id, delete, job.object_id)
+            return Outcome(detail="cart removed" if removed else "no cart")
         self.ensure_store(checkout.currency)
         body = mapping.cart(self.cfg, checkout)
         eco = self.client.ecommerce
         self._send_with_lines(
-            eco.update_store_cart, eco.add_store_cart, checkout.token, body, checkout.lines
+            "cart", eco.update_store_cart, eco.add_store_cart, checkout.token, body, checkout.lines
         )
         agreed = mapping.consent(
-            self.cfg.consent_metadata_key, checkout.customer, checkout.metadata
+            self.cfg.consent_metadata_key, self.channel, checkout.customer, checkout.metadata
         )
         self.sync_member(
             checkout.email,
@@ -300,17 +361,30 @@ class MailchimpIntegration(Integration):
         product = self.host.read("product", product_id, self.channel)
         eco = self.client.ecommerce
         if product is None or product.listing_in(self.channel) is None:
-            self.client.delete(eco.delete_store_product, self.store_id, product_id)
-            return "product removed"
+            removed = self.remove("product", product_id, eco.delete_store_product, product_id)
+            return "product removed" if removed else "product not in the store"
         prices = [p for v in product.variants if (p := v.price_in(self.channel))]
         self.ensure_store(prices[0].price.currency if prices else "")
         full = mapping.product(self.cfg, product, self.channel)
         head = mapping.product(self.cfg, product, self.channel, with_variants=False)
-        try:
+        current = None
+        if self.holds("product", product.id):
+            try:
+                current = self.client.call(
+                    eco.update_store_product, self.store_id, product.id, head
+                )
+            except NotFound:
+                pass  # deleted at Mailchimp since: created again below
+        if current is None:
+            try:
+                self.client.call(eco.add_store_product, self.store_id, full)
+                self.hold("product", product.id)
+                return "product created"
+            except PermanentError as e:
+                if not already_exists(e):
+                    raise
             current = self.client.call(eco.update_store_product, self.store_id, product.id, head)
-        except NotFound:
-            self.client.call(eco.add_store_product, self.store_id, full)
-            return "product created"
+        self.hold("product", product.id)
         wanted = {v["id"] for v in full["variants"]}
         for variant in full["variants"]:
             self.client.call(
@@ -324,8 +398,9 @@ class MailchimpIntegration(Integration):
     def on_product_deleted(self, job: JobContext) -> Outcome:
         if not self.cfg.syncs(Data.PRODUCTS):
             return Outcome(detail="products not synced")
-        self.client.delete(self.client.ecommerce.delete_store_product, self.store_id, job.object_id)
-        return Outcome(detail="product removed")
+        delete = self.client.ecommerce.delete_store_product
+        removed = self.remove("product", job.object_id, delete, job.object_id)
+        return Outcome(detail="product removed" if removed else "product not in the store")
 
     # -- handlers: promo codes -------------------------------------------------------
     def on_voucher_upserted(self, job: JobContext) -> Outcome:
@@ -341,24 +416,51 @@ class MailchimpIntegration(Integration):
     def sync_voucher(self, voucher: s.Voucher) -> None:
         eco, store = self.client.ecommerce, self.store_id
         rule = mapping.promo_rule(voucher)
-        self.client.upsert(
-            eco.update_promo_rule, eco.add_promo_rules, (store, voucher.id), rule, (store,)
+        self.client.save(
+            eco.update_promo_rule,
+            eco.add_promo_rules,
+            (store, voucher.id),
+            rule,
+            exists=self.holds("promo_rule", voucher.id),
+            create_args=(store,),
         )
-        for code in voucher.codes:
-            body = mapping.promo_code(self.cfg, voucher, code)
-            self.client.upsert(
+        self.hold("promo_rule", voucher.id)
+        bodies = {
+            promo_code_key(voucher.id, body["id"]): body
+            for body in (mapping.promo_code(self.cfg, voucher, c) for c in voucher.codes)
+        }
+        known = ledger.held(self.id, self.channel, "promo_code", bodies)
+        for key, body in bodies.items():
+            self.client.save(
                 eco.update_promo_code,
                 eco.add_promo_code,
                 (store, voucher.id, body["id"]),
                 body,
-                (store, voucher.id),
+                exists=key in known,
+                create_args=(store, voucher.id),
             )
+            self.hold("promo_code", key)
 
     def on_voucher_deleted(self, job: JobContext) -> Outcome:
         if not self.cfg.syncs(Data.PROMO_CODES):
             return Outcome(detail="promo codes not synced")
-        self.client.delete(self.client.ecommerce.delete_promo_rule, self.store_id, job.object_id)
-        return Outcome(detail="promo rule removed")
+        delete = self.client.ecommerce.delete_promo_rule
+        removed = self.remove("promo_rule", job.object_id, delete, job.object_id)
+        # Mailchimp deletes a rule's codes with it
+        Held.objects.filter(
+            integration=self.id,
+            channel=self.channel,
+            object_type="promo_code",
+            object_id__startswith=promo_code_key(job.object_id, ""),
+        ).delete()
+        return Outcome(detail="promo rule removed" if removed else "promo rule not in the store")
+
+    # -- backfill --------------------------------------------------------------------
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str | None:
+        """Mailchimp's own: batch operations, a few hundred requests for a whole channel."""
+        from .backfill import command
+
+        return command(self, object_types, options)
 
     # -- inbound ---------------------------------------------------------------------
     def on_webhook_received(self, job: JobContext) -> Outcome:
@@ -370,12 +472,18 @@ class MailchimpIntegration(Integration):
             from .backfill import finish_batch
 
             return Outcome(detail=finish_batch(self, str(payload.get("id", ""))))
-        kind = str(payload.get("type", ""))
-        if kind not in REVOKING or not payload.get("email"):
+        kind, email = str(payload.get("type", "")), str(payload.get("email", ""))
+        if kind not in REVOKING or not email:
             return Outcome(detail=f"{kind or 'event'} ignored")
+        if payload.get("list_id") != self.cfg.audience_id:
+            return Outcome(detail=f"{kind} ignored: from another audience than this channel's")
+        status = self.member_status(email)
+        if status in ("subscribed", "pending"):
+            # outdated (they subscribed again since) or not from Mailchimp
+            return Outcome(detail=f"{kind} ignored: Mailchimp has the member {status}")
         changed = consent.revoke(
             consent.Revocation(
-                email=str(payload["email"]),
+                email=email,
                 channel=self.channel,
                 metadata_key=self.cfg.consent_metadata_key,
                 reason=kind,
@@ -383,6 +491,11 @@ class MailchimpIntegration(Integration):
             )
         )
         return Outcome(detail=f"consent cleared on {changed} record(s) ({kind})")
+
+
+def promo_code_key(voucher_id: str, code_id: str) -> str:
+    """A promo code's id in the ledger: its rule's id and its own."""
+    return f"{voucher_id}/{code_id}"
 
 
 @hookimpl

@@ -1,7 +1,9 @@
 """Writing consent back to the store: a seam, because only Saleor can do it.
 
 An unsubscribe or a cleaned address reported by Mailchimp must clear the customer's
-consent in the store, so that no later sync subscribes them again. The write needs the
+consent in the store, so that no later sync subscribes them again: in the channel whose
+audience reported it, and nowhere else (a customer is shared by every channel; their
+refusal for one channel is kept under :func:`channel_key`). The write needs the
 store's models, so it is done by a *writer* registered by the host side: ``plugin.py``
 registers the Saleor one; tests register their own. Without a writer the job fails
 permanently (visible in the sync log) instead of pretending it succeeded.
@@ -22,6 +24,11 @@ class Revocation:
     metadata_key: str
     reason: str  # "unsubscribe" | "cleaned"
     detail: str = ""  # Mailchimp's reason (manual, abuse, hard, ...)
+
+
+def channel_key(key: str, channel: str) -> str:
+    """The customer's metadata key holding a refusal for one channel only."""
+    return f"{key}.{channel}"
 
 
 #: Returns how many store records (customers, open checkouts) it changed.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from ..core import snapshots as s
 from .client import subscriber_hash
+from .consent import channel_key
 from .settings import MailchimpSettings
 
 TRUE = frozenset({"true", "yes", "1", "on", "granted", "subscribed"})
@@ -28,10 +30,16 @@ def read_consent(metadata: dict[str, str] | None, key: str) -> bool | None:
     return None
 
 
-def consent(key: str, customer: s.Customer | None, *sources: dict[str, str] | None) -> bool | None:
-    """The rule: a refusal on the customer (also what an unsubscribe writes back) wins;
-    otherwise consent given on the checkout/order or on the customer counts."""
-    on_customer = read_consent(customer.metadata, key) if customer else None
+def consent(
+    key: str, channel: str, customer: s.Customer | None, *sources: dict[str, str] | None
+) -> bool | None:
+    """The rule: a refusal on the customer wins, in this channel (what an unsubscribe
+    from this channel's audience writes back) or everywhere; otherwise consent given on
+    the checkout/order or on the customer counts."""
+    meta = customer.metadata if customer else {}
+    if read_consent(meta, channel_key(key, channel)) is False:
+        return False
+    on_customer = read_consent(meta, key) if customer else None
     if on_customer is False:
         return False
     given = [read_consent(m, key) for m in sources]
@@ -155,17 +163,46 @@ def product_url(cfg: MailchimpSettings, product: s.Product) -> str:
     return cfg.product_url.replace("{slug}", product.slug).replace("{id}", product.id)
 
 
+def visible(listing: s.ChannelListing | None, now: datetime) -> bool:
+    """Whether the channel's shoppers see the product and can buy it now, by Saleor's
+    rules: published, its publication date passed, available for purchase (a date set
+    and passed), and shown in listings (a product hidden from them is not promoted)."""
+    if listing is None or not listing.is_published or not listing.visible_in_listings:
+        return False
+    if listing.published_at is not None and listing.published_at > now:
+        return False
+    starts = listing.available_for_purchase_at
+    return starts is not None and starts <= now
+
+
+def brand(cfg: MailchimpSettings, p: s.Product) -> str:
+    """The first brand attribute with a value: the product's own, then its variants'."""
+    attributes = p.attributes + tuple(a for v in p.variants for a in v.attributes)
+    for slug in cfg.brand_attributes:
+        for attribute in attributes:
+            if attribute.slug == slug:
+                value = next((x.strip() for x in attribute.values if x.strip()), "")
+                if value:
+                    return value
+    return ""
+
+
 def variant(
-    cfg: MailchimpSettings, product: s.Product, v: s.Variant, channel: str
+    cfg: MailchimpSettings,
+    product: s.Product,
+    v: s.Variant,
+    channel: str,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     price = v.price_in(channel)
+    shown = visible(product.listing_in(channel), now or datetime.now(UTC))
     body: dict[str, Any] = {
         "id": v.id,
         "title": v.name or product.name,
         "sku": v.sku,
         "price": money(price.price.amount if price else None),
         "inventory_quantity": v.quantity_available if v.track_inventory else 999999,
-        "visibility": "visible" if price else "hidden",
+        "visibility": "visible" if price and shown else "hidden",
     }
     url = product_url(cfg, product)
     if url:
@@ -177,25 +214,41 @@ def variant(
 
 
 def product(
-    cfg: MailchimpSettings, p: s.Product, channel: str, *, with_variants: bool = True
+    cfg: MailchimpSettings,
+    p: s.Product,
+    channel: str,
+    *,
+    with_variants: bool = True,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
     body: dict[str, Any] = {
         "id": p.id,
         "title": p.name,
         "handle": p.slug,
         "description": p.description[:10000],
         "type": p.product_type,
-        "vendor": p.category,
+        # the brand; "" clears a vendor sent before (older versions sent the category)
+        "vendor": brand(cfg, p),
     }
+    listing = p.listing_in(channel)
+    if listing is not None and listing.published_at is not None and visible(listing, now):
+        body["published_at_foreign"] = listing.published_at.isoformat()
     url = product_url(cfg, p)
     if url:
         body["url"] = url
     if p.media:
         body["image_url"] = p.media[0].url
     if with_variants:
-        variants = [variant(cfg, p, v, channel) for v in p.variants]
+        variants = [variant(cfg, p, v, channel, now) for v in p.variants]
         # Mailchimp requires one variant; a product without any stands for itself
-        body["variants"] = variants or [{"id": p.id, "title": p.name}]
+        body["variants"] = variants or [
+            {
+                "id": p.id,
+                "title": p.name,
+                "visibility": "visible" if visible(listing, now) else "hidden",
+            }
+        ]
     return body
 
 

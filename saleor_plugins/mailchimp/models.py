@@ -45,6 +45,9 @@ class BackfillBatch(models.Model):
     #: refusals that will never succeed, with Mailchimp's reason (first 100)
     errors = models.JSONField(default=list, blank=True)
     response_body_url = models.TextField(blank=True, default="")
+    #: the operations that create or update an object the ledger tracks
+    #: ("product:<id>", "order:<id>"): recorded as held once Mailchimp confirmed them
+    tracked = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

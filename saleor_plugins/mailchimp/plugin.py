@@ -18,27 +18,30 @@ REASON_SUFFIX = "_cleared_by"
 
 
 def write_revocation(revocation: consent.Revocation) -> int:
-    """Set the consent key to "false" on every customer and open checkout with the address.
+    """Record the refusal for the revocation's channel only: under the channel's consent
+    key on every customer with the address (a customer is shared by all channels), and
+    under the consent key on the channel's open checkouts with it.
 
     Saves with ``update_fields`` only: no Saleor hook fires, so nothing syncs back."""
-    values = {
-        revocation.metadata_key: "false",
-        revocation.metadata_key + REASON_SUFFIX: (
-            f"mailchimp {revocation.reason} {revocation.detail} "
-            f"{timezone.now():%Y-%m-%dT%H:%MZ}".replace("  ", " ")
-        ),
-    }
+    reason = (
+        f"mailchimp {revocation.reason} {revocation.detail} "
+        f"{timezone.now():%Y-%m-%dT%H:%MZ}".replace("  ", " ")
+    )
+    scoped = consent.channel_key(revocation.metadata_key, revocation.channel)
+    on_customer = {scoped: "false", scoped + REASON_SUFFIX: reason}
+    key = revocation.metadata_key
+    on_checkout = {key: "false", key + REASON_SUFFIX: reason}
     changed = 0
     with transaction.atomic():
         for user in User.objects.select_for_update().filter(email__iexact=revocation.email):
-            user.store_value_in_metadata(values)
+            user.store_value_in_metadata(on_customer)
             user.save(update_fields=["metadata", "updated_at"])
             changed += 1
         storages = CheckoutMetadata.objects.select_for_update().filter(
-            checkout__email__iexact=revocation.email
+            checkout__email__iexact=revocation.email, checkout__channel__slug=revocation.channel
         )
         for storage in storages:
-            storage.store_value_in_metadata(values)
+            storage.store_value_in_metadata(on_checkout)
             storage.save(update_fields=["metadata"])
             changed += 1
     return changed

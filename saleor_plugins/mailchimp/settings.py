@@ -11,6 +11,9 @@ from ..core.settings import ChannelSettings, Kind, setting, split_list
 
 _API_KEY = re.compile(r"^[0-9a-zA-Z]{8,}-(?P<dc>[a-z]{2,4}[0-9]{1,3})$")
 _MERGE_TAG = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+#: Mailchimp signs nothing: the URL's secret is the whole check, so it must be long
+WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX = 24, 128
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},{WEBHOOK_SECRET_MAX}}}")
 
 
 class Data(StrEnum):
@@ -104,6 +107,12 @@ class MailchimpSettings(ChannelSettings):
         label="Product URL",
         help="Storefront product page, with {slug} or {id}: https://shop.example.com/p/{slug}",
     )
+    brand_attributes: tuple[str, ...] = setting(
+        (),
+        label="Brand attributes",
+        help="Attribute slugs giving a product's brand, comma separated; the first with a "
+        "value is the product's vendor in Mailchimp. Empty: products have no vendor.",
+    )
     cart_url: str = setting(
         label="Cart restore URL",
         help="Storefront URL restoring a cart, with {token}: https://shop.example.com/cart/{token}",
@@ -111,10 +120,24 @@ class MailchimpSettings(ChannelSettings):
     webhook_secret: SecretStr | None = setting(
         None,
         label="Webhook secret",
-        help="Random string carried in the Mailchimp webhook URL: "
+        help=f"Random string of {WEBHOOK_SECRET_MIN} to {WEBHOOK_SECRET_MAX} letters, digits, "
+        "'-' or '_', carried in the Mailchimp webhook URL: "
         "<api>/plugins/channel/<channel>/saleor_plugins.mailchimp/list/<secret>.",
         kind=Kind.SECRET,
     )
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                f"The webhook secret must be {WEBHOOK_SECRET_MIN} to {WEBHOOK_SECRET_MAX} "
+                "letters, digits, '-' or '_' (it is the only check Mailchimp's webhook "
+                "allows, and it goes in a URL)."
+            )
+        return value
 
     @field_validator("api_key")
     @classmethod
@@ -123,7 +146,7 @@ class MailchimpSettings(ChannelSettings):
             data_centre(value.get_secret_value())
         return value
 
-    @field_validator("tags", mode="before")
+    @field_validator("tags", "brand_attributes", mode="before")
     @classmethod
     def _tags(cls, value: object) -> tuple[str, ...]:
         return split_list(value)

@@ -6,7 +6,9 @@ Mailchimp signs nothing; the URL carries a secret instead:
 - ``batch/<secret>``: the account's batch webhook (``batch_operation_completed``).
 
 Both are form-encoded (``data[email]=...``). Mailchimp checks a URL with a body-less GET
-when it is saved: that verifies and carries no event.
+when it is saved: that verifies and carries no event. An audience event is accepted only
+from the channel's own audience (its ``list_id``), and only what processing needs is
+stored (not the member's merge fields).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from ..core.webhooks import Rejected, VerifiedEvent
 #: Audience events that withdraw consent in the store.
 REVOKING = frozenset({"unsubscribe", "cleaned"})
 KINDS = ("list", "batch")
+#: the fields of an audience event kept for its job
+KEPT = ("type", "fired_at", "list_id", "email", "action", "reason")
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -64,5 +68,8 @@ class MailchimpReceiver:
                     {"kind": "batch", **fields},
                 )
             ]
+        if fields.get("list_id", "") != getattr(settings, "audience_id", None):
+            raise Rejected("the event is not from this channel's audience")
         digest = hashlib.sha256(body).hexdigest()[:40]
-        return [VerifiedEvent(f"list:{digest}", f"list.{event_type}", {"kind": "list", **fields})]
+        kept = {k: fields[k][:320] for k in KEPT if k in fields}
+        return [VerifiedEvent(f"list:{digest}", f"list.{event_type}", {"kind": "list", **kept})]

@@ -186,6 +186,40 @@ def test_backfill_refuses_an_unknown_or_inactive_integration(two_channels) -> No
         )
 
 
+def test_backfill_lets_an_integration_with_a_batch_path_send_it_its_own_way(
+    two_channels, broker, monkeypatch
+) -> None:
+    from saleor_plugins.demo.connector import SandboxIntegration
+
+    store.place_order("channel-a", "a@example.com", LINES, emit=False)
+    calls = []
+
+    def batch_backfill(self, object_types, options):  # type: ignore[no-untyped-def]
+        calls.append((self.channel, object_types, options["restart"], options["extra"]))
+        return "channel-a: 1 order in 1 batch"
+
+    monkeypatch.setattr(SandboxIntegration, "backfill", batch_backfill)
+    out, _ = run(
+        "saleor_plugins_backfill",
+        "--integration",
+        SANDBOX,
+        "--channel",
+        "channel-a",
+        "--object-type",
+        "order",
+        "--restart",
+        "--option",
+        "poll_interval=0",
+        "--no-progress",
+    )
+    assert out.strip() == "channel-a: 1 order in 1 batch"
+    assert calls == [("channel-a", ("order",), True, {"poll_interval": "0"})]
+    assert not Job.objects.exists()  # no job per object
+    with pytest.raises(CommandError, match="KEY=VALUE"):
+        run("saleor_plugins_backfill", "--integration", SANDBOX, "--channel", "channel-a",
+            "--option", "nonsense")  # fmt: skip
+
+
 def test_deliver_runs_every_due_job_and_honours_limit(two_channels, broker) -> None:
     orders = [store.place_order("channel-a", "a@example.com", LINES) for _ in range(3)]
 

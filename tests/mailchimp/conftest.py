@@ -25,6 +25,7 @@ AUDIENCE = "aud123"
 CHANNEL = "default-channel"
 SECRET = "whsec-mailchimp-0123456789"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+SINCE = datetime(2020, 1, 1, tzinfo=UTC)  # products on sale since
 
 
 def config(**overrides: Any) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def product(pid: str = "p1", *, channel: str = CHANNEL, variants: int = 1, **kw:
             )
             for i in range(variants)
         ),
-        listings=(s.ChannelListing(channel, True),),
+        listings=(s.ChannelListing(channel, True, available_for_purchase_at=SINCE),),
         **kw,
     )
 
@@ -287,10 +288,14 @@ def with_consent(c: s.Customer, value: str) -> s.Customer:
 def kernel(host: MemoryHost, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryHost]:
     """The kernel's delivery loop sees the Mailchimp integration and the memory host."""
     from saleor_plugins.core import delivery, registry
+    from saleor_plugins.core.management.commands import (
+        saleor_plugins_backfill as backfill_command,
+    )
     from saleor_plugins.mailchimp import backfill
 
     monkeypatch.setattr(delivery, "get_host", lambda: host)
     monkeypatch.setattr(backfill, "get_host", lambda: host)
+    monkeypatch.setattr(backfill_command, "get_host", lambda: host)
     registered = registry.plugin_manager().is_registered(connector)
     if not registered:
         registry.register(connector)

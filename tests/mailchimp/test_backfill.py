@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -189,3 +190,124 @@ def test_operations_are_valid_json_bodies(fake: FakeMailchimp, kernel: MemoryHos
     ops = backfill.operations("order", kernel.read("order", "o0", CHANNEL))
     assert [op["method"] for op in ops] == ["PUT", "POST"]  # consented: member, then order
     assert json.loads(ops[1]["body"])["customer"]["opt_in_status"] is False
+
+
+def test_what_the_backfill_sent_is_held_so_live_sync_updates_it_without_a_failed_call(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    from saleor_plugins.core import ledger
+    from saleor_plugins.core.events import EventType
+
+    from .scenario import job
+
+    fill(kernel, products=3, orders=6)
+    assert run(fake).finished
+    assert ledger.holders("product", "p0") == {(MailchimpIntegration.id, CHANNEL)}
+    assert (
+        len(ledger.held(MailchimpIntegration.id, CHANNEL, "order", [f"o{i}" for i in range(6)]))
+        == 6
+    )
+    before = len(fake.state.log)
+    kernel.add("order", replace(kernel.read("order", "o1", CHANNEL), charge_status="full"))
+    load(CHANNEL).handle(job(EventType.ORDER_PAID, "o1"))
+    assert [(m, s) for m, p, s in fake.state.log[before:] if "/orders/" in p] == [("PATCH", 200)]
+
+
+def test_a_backfill_run_again_refreshes_what_the_store_holds(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    fill(kernel, products=2, orders=2)
+    assert run(fake).finished
+    kernel.add("order", replace(kernel.read("order", "o0", CHANNEL), charge_status="full"))
+    kernel.add("product", replace(product("p1", variants=2), name="Renamed"))
+    BackfillCursor.objects.all().delete()  # what --restart does
+    BackfillBatch.objects.all().delete()
+    first = set(fake.state.batches)
+    summary = run(fake)
+    assert summary.finished and summary.errored == 0
+    assert fake.get(f"{STORE}/orders/o0")["financial_status"] == "paid"  # type: ignore[index]
+    assert fake.get(f"{STORE}/products/p1")["title"] == "Renamed"  # type: ignore[index]
+    refused = [
+        json.loads(r["response"])
+        for k, b in fake.state.batches.items()
+        if k not in first
+        for r in json.loads(_results(fake, b))
+        if r["status_code"] >= 400
+    ]
+    assert refused == []  # updated, not answered "already exists"
+
+
+def test_an_order_mailchimp_refused_is_not_held(fake: FakeMailchimp, kernel: MemoryHost) -> None:
+    from saleor_plugins.core import ledger
+
+    fill(kernel, products=1, orders=2)
+    kernel.add("order", order("bad", email="x@example.com", pid="missing-product"))
+    assert run(fake).finished
+    held = ledger.held(MailchimpIntegration.id, CHANNEL, "order", ["o0", "o1", "bad"])
+    assert set(held) == {"o0", "o1"}
+
+
+def _results(fake: FakeMailchimp, batch: dict[str, Any]) -> str:
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(batch["archive"]), mode="r:gz") as archive:
+        member = archive.getmembers()[0]
+        handle = archive.extractfile(member)
+        assert handle is not None
+        return handle.read().decode()
+
+
+def test_the_backfill_sends_unpublished_products_hidden(
+    fake: FakeMailchimp, kernel: MemoryHost
+) -> None:
+    from saleor_plugins.core import snapshots as s
+
+    fill(kernel, products=2, orders=0)
+    draft = s.ChannelListing(CHANNEL, is_published=False)
+    kernel.add("product", replace(product("draft", variants=2), listings=(draft,)))
+    assert run(fake).finished
+    assert fake.get(f"{STORE}/products/draft/variants/draft-v0")["visibility"] == "hidden"  # type: ignore[index]
+    assert fake.get(f"{STORE}/products/p0/variants/p0-v0")["visibility"] == "visible"  # type: ignore[index]
+
+
+def test_the_one_backfill_command_uses_mailchimps_batches_not_a_job_per_object(
+    fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    fill(kernel, products=3, orders=20)
+    wait = Backfill.wait
+    monkeypatch.setattr(Backfill, "wait", lambda self: (fake.run_batches(), wait(self))[1])
+    out = StringIO()
+    call_command(
+        "saleor_plugins_backfill",
+        "--integration",
+        MailchimpIntegration.id,
+        "--channel",
+        CHANNEL,
+        "--option",
+        "poll_interval=0",
+        "--no-progress",
+        stdout=out,
+    )
+    assert not Job.objects.exists()  # nothing left for the workers: sent in batches
+    assert "product: 3" in out.getvalue() and "order: 20" in out.getvalue()
+    assert len([k for k in fake.state.objects if k.startswith(f"{STORE}/orders/")]) == 20
+    assert fake.state.requests < 15
+
+
+def test_the_backfill_command_sends_only_the_object_types_asked_for(
+    fake: FakeMailchimp, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.management import CommandError
+
+    fill(kernel, products=2, orders=2)
+    wait = Backfill.wait
+    monkeypatch.setattr(Backfill, "wait", lambda self: (fake.run_batches(), wait(self))[1])
+    args = ["saleor_plugins_backfill", "--integration", MailchimpIntegration.id]
+    call_command(*args, "--channel", CHANNEL, "--object-type", "voucher", "--no-progress")
+    assert fake.get(f"{STORE}/promo-rules/v1") is not None
+    assert not fake.state.batches  # no products, no orders
+    with pytest.raises(CommandError, match="not carts"):
+        call_command(*args, "--channel", CHANNEL, "--object-type", "carts", "--no-progress")

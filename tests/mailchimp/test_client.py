@@ -16,6 +16,7 @@ from .conftest import API_KEY, AUDIENCE, CHANNEL, MemoryHost, integration, produ
 from .fake import FakeMailchimp
 
 
+@pytest.mark.django_db
 def test_ids_containing_server_reach_mailchimp_unchanged(
     fake: FakeMailchimp, host: MemoryHost
 ) -> None:
@@ -78,6 +79,7 @@ def test_refusals_that_never_succeed_are_permanent_with_mailchimps_reason(
     assert not isinstance(err.value, TransientError)
 
 
+@pytest.mark.django_db
 def test_deleting_what_is_already_gone_succeeds(fake: FakeMailchimp, host: MemoryHost) -> None:
     mc = integration(host)
     mc.ensure_store("USD")

@@ -27,6 +27,7 @@ from .conftest import (
 from .fake import FakeMailchimp
 
 STORE = f"/ecommerce/stores/saleor-{CHANNEL}"
+pytestmark = pytest.mark.django_db
 
 
 def job(event: EventType, object_id: str, **payload: Any) -> JobContext:

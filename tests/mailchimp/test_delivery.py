@@ -42,7 +42,7 @@ def test_a_forgotten_address_is_dead_lettered_with_mailchimps_reason(
 
 def test_an_outage_is_retried(fake: FakeMailchimp, kernel: MemoryHost) -> None:
     kernel.add("product", product())
-    fake.state.faults.append(("GET", "/ecommerce/stores/", 503, "Service Unavailable", "x"))
+    fake.state.faults.append(("POST", "/ecommerce/stores", 503, "Service Unavailable", "x"))
     job = emit(EventType.PRODUCT_UPSERTED, "p1")
     assert delivery.deliver(job.id).outcome == "retry"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from saleor_plugins.core.settings import SettingsErrors
 from saleor_plugins.mailchimp import mapping
 from saleor_plugins.mailchimp.settings import MailchimpSettings
 
-from .conftest import config, customer, m, order, product, voucher
+from .conftest import CHANNEL, config, customer, m, order, product, voucher
 
 CFG = MailchimpSettings.parse(config())
 KEY = "marketing_consent"
@@ -33,7 +34,13 @@ KEY = "marketing_consent"
 def test_consent_rule(on_customer: str | None, on_order: str | None, expected: bool | None) -> None:
     buyer = customer(consent=on_customer)
     meta = {KEY: on_order} if on_order is not None else {}
-    assert mapping.consent(KEY, buyer, meta) is expected
+    assert mapping.consent(KEY, CHANNEL, buyer, meta) is expected
+
+
+def test_a_refusal_for_one_channel_counts_there_only() -> None:
+    buyer = replace(customer(consent="true"), metadata={KEY: "true", f"{KEY}.{CHANNEL}": "false"})
+    assert mapping.consent(KEY, CHANNEL, buyer, {KEY: "true"}) is False
+    assert mapping.consent(KEY, "other-channel", buyer) is True
 
 
 @pytest.mark.parametrize(
@@ -104,7 +111,7 @@ def test_ecommerce_customers_never_opt_in_and_share_the_subscriber_hash() -> Non
 
 def test_a_product_without_variants_stands_for_itself() -> None:
     body = mapping.product(CFG, replace(product(), variants=()), "default-channel")
-    assert body["variants"] == [{"id": "p1", "title": "Mug p1"}]
+    assert body["variants"] == [{"id": "p1", "title": "Mug p1", "visibility": "visible"}]
 
 
 def test_a_variant_not_priced_in_the_channel_is_hidden() -> None:
@@ -122,3 +129,54 @@ def test_promo_code_ids_keep_case_apart_and_fit_in_a_url() -> None:
     upper, lower = mapping.promo_code_id("SUMMER10"), mapping.promo_code_id("summer10")
     assert upper != lower
     assert mapping.promo_code_id("A/B?C").isalnum()
+
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+PAST, LATER = NOW - timedelta(days=30), NOW + timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("listing", "shown"),
+    [
+        (s.ChannelListing(CHANNEL, True, True, PAST), True),
+        (s.ChannelListing(CHANNEL, False, True, PAST), False),  # unpublished
+        (s.ChannelListing(CHANNEL, True, True, PAST, published_at=LATER), False),  # scheduled
+        (s.ChannelListing(CHANNEL, True, True, PAST, published_at=PAST), True),
+        (s.ChannelListing(CHANNEL, True, True, None), False),  # never available for purchase
+        (s.ChannelListing(CHANNEL, True, True, LATER), False),  # not yet available
+        (s.ChannelListing(CHANNEL, True, False, PAST), False),  # hidden from listings
+    ],
+)
+def test_variants_are_visible_only_while_the_channel_listing_is_published_and_on_sale(
+    listing: s.ChannelListing, shown: bool
+) -> None:
+    body = mapping.product(CFG, replace(product(variants=2), listings=(listing,)), CHANNEL, now=NOW)
+    assert {v["visibility"] for v in body["variants"]} == {"visible" if shown else "hidden"}
+    assert ("published_at_foreign" in body) is (shown and listing.published_at is not None)
+
+
+def test_the_vendor_is_the_mapped_brand_never_the_category() -> None:
+    branded = replace(
+        product(),
+        attributes=(s.Attribute("maker", "Maker", ("",)), s.Attribute("brand", "Brand", ("Acme",))),
+    )
+    cfg = MailchimpSettings.parse(config(brand_attributes="maker, brand"))
+    assert mapping.product(cfg, branded, CHANNEL)["vendor"] == "Acme"
+    on_variant = replace(
+        product(),
+        variants=tuple(
+            replace(v, attributes=(s.Attribute("brand", "Brand", ("Zeta",)),))
+            for v in product().variants
+        ),
+    )
+    assert mapping.product(cfg, on_variant, CHANNEL)["vendor"] == "Zeta"
+    assert mapping.product(CFG, branded, CHANNEL)["vendor"] == ""  # no brand mapped
+    assert mapping.product(cfg, product(), CHANNEL)["vendor"] == ""  # "kitchen" is a category
+
+
+@pytest.mark.parametrize("secret", ["short-secret", "x" * 23, "a/b" * 10, "x" * 129])
+def test_a_weak_webhook_secret_is_refused_with_the_field_named(secret: str) -> None:
+    with pytest.raises(SettingsErrors) as err:
+        MailchimpSettings.parse(config(webhook_secret=secret))
+    assert list(err.value.errors) == ["webhook_secret"]
+    assert secret not in str(err.value)

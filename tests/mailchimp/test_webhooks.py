@@ -15,11 +15,14 @@ from saleor_plugins.mailchimp.connector import MailchimpIntegration
 from saleor_plugins.mailchimp.settings import MailchimpSettings
 
 from .conftest import AUDIENCE, CHANNEL, SECRET, MemoryHost, config
+from .fake import FakeMailchimp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def unsubscribe(email: str = "ann@example.com", kind: str = "unsubscribe") -> bytes:
+def unsubscribe(
+    email: str = "ann@example.com", kind: str = "unsubscribe", list_id: str = AUDIENCE
+) -> bytes:
     return urlencode(
         {
             "type": kind,
@@ -27,7 +30,7 @@ def unsubscribe(email: str = "ann@example.com", kind: str = "unsubscribe") -> by
             "data[action]": "unsub",
             "data[reason]": "manual",
             "data[id]": "8a25ff1d98",
-            "data[list_id]": AUDIENCE,
+            "data[list_id]": list_id,
             "data[email]": email,
             "data[merges][EMAIL]": email,
         }
@@ -83,7 +86,7 @@ def test_mailchimps_url_check_is_answered_without_an_event() -> None:
 
 
 def test_an_unsubscribe_clears_consent_in_the_store_once(
-    kernel: MemoryHost, revoked: list[consent.Revocation]
+    kernel: MemoryHost, revoked: list[consent.Revocation], fake: FakeMailchimp
 ) -> None:
     for _ in range(2):  # Mailchimp retries: one job
         code, _ = post(f"/list/{SECRET}/", unsubscribe())
@@ -96,7 +99,7 @@ def test_an_unsubscribe_clears_consent_in_the_store_once(
 
 
 def test_a_cleaned_address_clears_consent_too(
-    kernel: MemoryHost, revoked: list[consent.Revocation]
+    kernel: MemoryHost, revoked: list[consent.Revocation], fake: FakeMailchimp
 ) -> None:
     post(f"list/{SECRET}", unsubscribe("bounced@example.com", kind="cleaned"))
     delivery.deliver(Job.objects.get().id)
@@ -111,10 +114,48 @@ def test_a_profile_update_changes_nothing(
     assert revoked == []
 
 
-def test_without_a_consent_writer_the_job_fails_visibly(kernel: MemoryHost) -> None:
+def test_without_a_consent_writer_the_job_fails_visibly(
+    kernel: MemoryHost, fake: FakeMailchimp
+) -> None:
     consent.register_writer(None)
     post(f"list/{SECRET}", unsubscribe())
     job = Job.objects.get()
     assert delivery.deliver(job.id).outcome == "dead"
     job.refresh_from_db()
     assert "no consent writer" in job.last_error
+
+
+def test_an_event_from_another_audience_is_refused_before_any_write() -> None:
+    code, body = post(f"list/{SECRET}", unsubscribe(list_id="someone-elses-audience"))
+    assert (code, body) == (400, {"error": "the event is not from this channel's audience"})
+    code, _ = post(f"list/{SECRET}", unsubscribe(list_id=""))
+    assert code == 400
+    assert not InboundEvent.objects.exists() and not Job.objects.exists()
+
+
+def test_only_what_processing_needs_is_stored() -> None:
+    post(f"list/{SECRET}", unsubscribe())
+    stored = InboundEvent.objects.get().payload
+    assert "merges.EMAIL" not in stored and "id" not in stored
+    assert (stored["email"], stored["list_id"]) == ("ann@example.com", AUDIENCE)
+
+
+def test_an_event_stored_before_the_audience_changed_is_ignored(
+    kernel: MemoryHost, revoked: list[consent.Revocation], fake: FakeMailchimp
+) -> None:
+    post(f"list/{SECRET}", unsubscribe())
+    kernel.configs[CHANNEL] = (True, config(audience_id="new-audience"))
+    assert delivery.deliver(Job.objects.get().id).outcome == "succeeded"
+    assert revoked == []
+
+
+def test_an_unsubscribe_mailchimp_does_not_confirm_changes_nothing(
+    kernel: MemoryHost, revoked: list[consent.Revocation], fake: FakeMailchimp
+) -> None:
+    from saleor_plugins.mailchimp.client import subscriber_hash
+
+    path = f"/lists/{AUDIENCE}/members/{subscriber_hash('ann@example.com')}"
+    fake.state.objects[path] = {"email_address": "ann@example.com", "status": "subscribed"}
+    post(f"list/{SECRET}", unsubscribe())  # forged, or they subscribed again since
+    assert delivery.deliver(Job.objects.get().id).outcome == "succeeded"
+    assert revoked == []

@@ -302,25 +302,96 @@ def test_a_customer_created_in_the_dashboard_joins_no_audience_until_they_engage
     assert fake.calls(prefix="/lists/aud-pln") == []
 
 
-def test_an_unsubscribe_from_mailchimp_clears_consent_on_the_customer(
-    fake: FakeMailchimp, client: Any, customer_user: Any, channel_USD: Any
+def test_an_unsubscribe_from_mailchimp_clears_consent_in_that_channel_only(
+    fake: FakeMailchimp,
+    client: Any,
+    customer_user: Any,
+    channel_USD: Any,
+    channel_PLN: Any,
 ) -> None:
+    from saleor.checkout.models import Checkout, CheckoutMetadata
+
+    from saleor_plugins.adapter.host import SaleorHost
+    from saleor_plugins.mailchimp import mapping
+
     customer_user.store_value_in_metadata({"marketing_consent": "true"})
     customer_user.save(update_fields=["metadata"])
-    body = urlencode(
-        {
-            "type": "unsubscribe",
-            "fired_at": "2026-11-26 21:35:57",
-            "data[email]": customer_user.email,
-            "data[list_id]": "aud-usd",
-            "data[reason]": "manual",
-        }
-    )
+    carts = {}
+    for channel in (channel_USD, channel_PLN):
+        cart = Checkout.objects.create(channel=channel, email=customer_user.email, currency="USD")
+        storage = CheckoutMetadata.objects.create(checkout=cart)
+        storage.store_value_in_metadata({"marketing_consent": "true"})
+        storage.save()
+        carts[channel.slug] = storage
+
+    def body(list_id: str) -> str:
+        return urlencode(
+            {
+                "type": "unsubscribe",
+                "fired_at": "2026-11-26 21:35:57",
+                "data[email]": customer_user.email,
+                "data[list_id]": list_id,
+                "data[reason]": "manual",
+            }
+        )
+
     url = f"/plugins/channel/{channel_USD.slug}/{MC}/list/{SECRET}"
-    wrong = client.post(url + "x", body, content_type="application/x-www-form-urlencoded")
-    assert wrong.status_code == 400
-    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    form = "application/x-www-form-urlencoded"
+    assert client.post(url + "x", body("aud-usd"), content_type=form).status_code == 400
+    # the PLN audience's event sent to the USD channel's URL: refused
+    assert client.post(url, body("aud-pln"), content_type=form).status_code == 400
+    response = client.post(url, body("aud-usd"), content_type=form)
     assert response.status_code == 200
     assert deliver() == [(channel_USD.slug, "webhook_received", "succeeded")]
+
     customer_user.refresh_from_db()
-    assert customer_user.metadata["marketing_consent"] == "false"
+    assert customer_user.metadata["marketing_consent"] == "true"  # other channels keep it
+    assert customer_user.metadata[f"marketing_consent.{channel_USD.slug}"] == "false"
+    for slug, expected in ((channel_USD.slug, "false"), (channel_PLN.slug, "true")):
+        carts[slug].refresh_from_db()
+        assert carts[slug].metadata["marketing_consent"] == expected
+    snapshot = SaleorHost().read("customer", str(customer_user.pk), channel_USD.slug)
+    assert mapping.consent("marketing_consent", channel_USD.slug, snapshot) is False
+    assert mapping.consent("marketing_consent", channel_PLN.slug, snapshot) is True
+
+
+PRODUCT_LISTING_UPDATE = """
+mutation($id: ID!, $input: ProductChannelListingUpdateInput!) {
+  productChannelListingUpdate(id: $id, input: $input) { errors { field message } }
+}
+"""
+
+
+def test_a_product_unpublished_in_the_channel_is_hidden_in_its_store(
+    fake: FakeMailchimp,
+    staff_api_client: Any,
+    permission_manage_products: Any,
+    product: Any,
+    channel_USD: Any,
+) -> None:
+    staff_api_client.user.user_permissions.add(permission_manage_products)
+    variant = product.variants.get()
+
+    def listing(**changes: Any) -> None:
+        channel = {"channelId": graphene.Node.to_global_id("Channel", channel_USD.pk), **changes}
+        variables = {
+            "id": graphene.Node.to_global_id("Product", product.pk),
+            "input": {"updateChannels": [channel]},
+        }
+        content = get_graphql_content(
+            staff_api_client.post_graphql(PRODUCT_LISTING_UPDATE, variables)
+        )
+        assert content["data"]["productChannelListingUpdate"]["errors"] == []
+        deliver()
+
+    def visibility() -> str:
+        sent = fake.get(f"{store(channel_USD)}/products/{product.pk}/variants/{variant.pk}")
+        assert sent is not None
+        return str(sent["visibility"])
+
+    listing(isPublished=True)
+    assert visibility() == "visible"
+    listing(isPublished=False)
+    assert visibility() == "hidden"
+    listing(isPublished=True, publishedAt="2100-01-01T00:00:00+00:00")  # scheduled
+    assert visibility() == "hidden"

@@ -209,6 +209,7 @@ def snapshot(
                 is_published=bool(listing.is_published),
                 visible_in_listings=bool(listing.visible_in_listings),
                 available_for_purchase_at=listing.available_for_purchase_at,
+                published_at=listing.published_at,
             )
             for listing in product.channel_listings.all()
         ),

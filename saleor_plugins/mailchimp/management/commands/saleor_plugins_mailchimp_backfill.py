@@ -1,21 +1,24 @@
-"""``manage.py saleor_plugins_mailchimp_backfill --channel <slug>``: resumable backfill."""
+"""``manage.py saleor_plugins_mailchimp_backfill --channel <slug>``: kept as an alias.
+
+The same as ``saleor_plugins_backfill --integration saleor_plugins.mailchimp``, which
+runs Mailchimp's batch backfill (see docs/mailchimp.md).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
 
-from ....core.errors import IntegrationError
-from ...backfill import Backfill, load
-from ...models import BackfillBatch, BackfillCursor
+from ...connector import MailchimpIntegration
 
 
 class Command(BaseCommand):
     help = (
-        "Send a channel's products, customers, promo codes and orders to Mailchimp in "
-        "batches. Safe to interrupt: run it again to resume."
+        "Alias of saleor_plugins_backfill --integration saleor_plugins.mailchimp: send a "
+        "channel's products, customers, promo codes and orders to Mailchimp in batches. "
+        "Safe to interrupt: run it again to resume."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,40 +38,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        channel = options["channel"]
-        try:
-            mc = load(channel)
-        except IntegrationError as e:
-            raise CommandError(str(e)) from e
-        if options["restart"]:
-            BackfillCursor.objects.filter(channel=channel).delete()
-            BackfillBatch.objects.filter(channel=channel).delete()
+        extra = [f"poll_interval={options['poll_interval']}"]
         if options["batch_webhook_url"]:
-            mc.client.call(mc.client.batch_webhooks.create, {"url": options["batch_webhook_url"]})
-
-        def bar(desc: str, total: int, initial: int) -> tqdm[Any]:
-            return tqdm(
-                total=total,
-                initial=initial,
-                desc=desc,
-                unit="obj",
-                file=self.stderr._out,
-                disable=None,
-            )
-
-        backfill = Backfill(
-            mc,
+            extra.append(f"batch_webhook_url={options['batch_webhook_url']}")
+        call_command(
+            "saleor_plugins_backfill",
+            integration=MailchimpIntegration.id,
+            channel=options["channel"],
             batch_size=options["batch_size"],
-            poll_interval=options["poll_interval"],
-            progress=bar,
-        )
-        try:
-            summary = backfill.run()
-        except IntegrationError as e:
-            raise CommandError(f"backfill stopped, run again to resume: {e}") from e
-        sent = ", ".join(f"{k}: {v}" for k, v in summary.sent.items()) or "nothing new"
-        state = "done" if summary.finished else "batches still running; run again to finish"
-        self.stdout.write(
-            f"{channel}: {sent}; {summary.batches} batch(es), {summary.errored} refused by "
-            f"Mailchimp; {summary.requests} request(s); {state}"
+            restart=options["restart"],
+            option=extra,
+            stdout=self.stdout,
+            stderr=self.stderr,
         )
