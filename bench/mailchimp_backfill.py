@@ -15,7 +15,7 @@ other (a single backfill process). Mailchimp's own asynchronous processing of th
 operations happens on its side and is not in these figures. Local seconds are what this
 machine spent (mapping, JSON, the fake), for scale only.
 
-Run: /work/venv312/bin/python bench/mailchimp_backfill.py [--orders 120000 --products 20000]
+Run: ./run bench mailchimp_backfill [--orders 120000 --products 20000]
 """
 
 from __future__ import annotations
