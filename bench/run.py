@@ -19,8 +19,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 SKIPPED = 77  # exit status of a benchmark that cannot run here (and says why)
@@ -79,29 +81,44 @@ def python_for(path: Path) -> tuple[str | None, str]:
 
 
 def run_one(python: str, path: Path, options: list[str]) -> tuple[int, list[str], list[str]]:
-    """Run a benchmark; returns (exit status, RESULT lines, other printed lines)."""
+    """Run a benchmark; returns (exit status, RESULT lines, other lines it printed on stdout).
+
+    Its stderr (warnings, logs) is shown as it comes but kept out of the summary; access-log
+    lines of the local fake servers are dropped from both.
+    """
     results: list[str] = []
     printed: list[str] = []
-    hidden = 0
+    hidden = [0]
     proc = subprocess.Popen(
         [python, str(path), *options],
         cwd=HERE.parent,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stderr is not None
+
+    def relay_stderr(stream: IO[str]) -> None:
+        for line in stream:
+            if ACCESS_LOG.match(line):
+                hidden[0] += 1
+            else:
+                print(line, end="", file=sys.stderr, flush=True)
+
+    errors = threading.Thread(target=relay_stderr, args=(proc.stderr,), daemon=True)
+    errors.start()
     for line in proc.stdout:
         if line.startswith("RESULT\t"):
             results.append(line.rstrip("\n"))
         elif ACCESS_LOG.match(line):
-            hidden += 1
+            hidden[0] += 1
         else:
             printed.append(line.rstrip("\n"))
             print(line, end="", flush=True)
     status = proc.wait()
-    if hidden:
-        print(f"({hidden} access-log lines of the local fake servers hidden)")
+    errors.join()
+    if hidden[0]:
+        print(f"({hidden[0]} access-log lines of the local fake servers hidden)")
     return status, results, printed
 
 
