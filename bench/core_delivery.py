@@ -6,7 +6,7 @@ Figures (printed, never asserted):
 - 1,000 updates to one product inside the coalescing window, with a worker delivering due
   jobs at the same time: how many provider writes they lead to.
 
-Run: /work/venv312/bin/python bench/core_delivery.py [--jobs 2000] [--updates 1000]
+Run: ./run bench core_delivery [--jobs 2000] [--updates 1000]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Figures (printed, never asserted):
 - the same with the after-commit dispatch to the broker (Redis), which also runs in the
   request thread (``transaction.on_commit``).
 
-Run: /work/venv312/bin/python bench/core_emit.py [--orders 500]
+Run: ./run bench core_emit [--orders 500]
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@
    driven through the real client: one job at a time, jobs sent with their companions
    (the connector's batching), and the full sync.
 
-Run: DJANGO_SETTINGS_MODULE=tests.settings /work/venv312/bin/python bench/google_merchant_feed.py
-     [--sizes 100000,1000000]
+Run: ./run bench google_merchant_feed [--sizes 100000,1000000]
 """
 
 from __future__ import annotations

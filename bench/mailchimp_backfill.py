@@ -19,8 +19,7 @@ It also plays a store's day of live events (``tests/mailchimp/scenario.py``: pro
 carts, orders and their status changes, customers, vouchers) and prints how many of the
 calls Mailchimp answered with an error (4xx/5xx).
 
-Run: ``./run bench mailchimp`` (or ``.venv/bin/python bench/mailchimp_backfill.py
---orders 120000 --products 20000``).
+Run: ./run bench mailchimp_backfill [--orders 120000 --products 20000]
 """
 
 from __future__ import annotations

@@ -4,8 +4,12 @@ Builds a catalogue inside a transaction on a migrated Saleor database, reads it 
 ``readers.iter_objects("product", ...)`` and rolls everything back. Any migrated Saleor
 3.24 database will do; the test database the Saleor tests keep (``--reuse-db``) is one:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test_saleor SEND_USAGE_TELEMETRY=False \\
-        /work/saleor-env/bin/python bench/saleor_readers.py [--products 1234] [--variants 3]
+    SALEOR_PYTHON=<saleor venv>/bin/python \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test_saleor \\
+        ./run bench saleor_readers [--products 1234] [--variants 3]
+
+Without Saleor (or without ``DATABASE_URL``) it says so and exits with status 77, which
+``bench/run.py`` reports as skipped.
 
 Each product: listings in 2 channels, 2 media, 1 attribute value, ``--variants`` variants
 each with 2 channel prices, 2 stocks, 1 medium and 1 attribute value, in a 2-level category.
@@ -24,7 +28,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor.tests.settings")
 os.environ.setdefault("SEND_USAGE_TELEMETRY", "False")
 
-import django
+
+def skip_unless_saleor() -> None:
+    """Exit with 77 (skipped) and the reason where this benchmark cannot run."""
+    try:
+        import saleor  # noqa: F401
+    except ImportError:
+        reason = "this Python cannot import saleor (set SALEOR_PYTHON to a Saleor 3.24 venv)"
+    else:
+        if os.environ.get("DATABASE_URL"):
+            return
+        reason = "DATABASE_URL is not set (a migrated Saleor 3.24 database)"
+    print(f"skipped saleor_readers.py: {reason}")
+    sys.exit(77)
+
+
+skip_unless_saleor()
+
+import django  # noqa: E402
 
 django.setup()
 

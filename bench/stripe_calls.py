@@ -6,7 +6,7 @@ shopper's browser makes to Stripe itself (Stripe.js confirming 3-D Secure) are n
 and not counted. Also prints the median wall time of each flow against the local server
 (SDK and HTTP overhead only; Stripe's own latency is not modelled).
 
-Run: /work/venv312/bin/python bench/stripe_calls.py [--runs 50]
+Run: ./run bench stripe_calls [--runs 50]
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 CELERY_TASK_ALWAYS_EAGER = False
+if os.environ.get("DEMO_CELERY_QUEUE"):
+    # the demo gives each run its own queue (several demos may share one Redis); set only
+    # then: a value here would win over a test's ``app.conf.task_default_queue``
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["DEMO_CELERY_QUEUE"]
 SALEOR_PLUGINS_HOST = "saleor_plugins.demo.host.DemoHost"
 SALEOR_PLUGINS_HOOK_MODULES = ["saleor_plugins.demo.connector"]
 SALEOR_PLUGINS_REDIS_URL = os.environ.get("SALEOR_PLUGINS_REDIS_URL", "redis://127.0.0.1:6379/14")
