@@ -61,6 +61,7 @@ class XeroState:
     day_remaining: int = 5000
     latency: float = 0.0
     expires_in: int = 1800
+    drop_next_answer: bool = False  # apply the write, then lose the answer
 
 
 class FakeXero:
@@ -209,7 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.loads(body or b"{}")
         items = payload.get(kind, [payload])
         summarize = (
-            parse_qs(urlsplit(self.path).query).get("summarizeErrors", ["true"])[0] != "false"
+            parse_qs(urlsplit(self.path).query).get("summarizeErrors", ["true"])[0].lower()
+            != "false"
         )
         results, failed = [], False
         for item in items:
@@ -237,10 +239,18 @@ class _Handler(BaseHTTPRequestHandler):
             status = 200
         if key:
             self.state.idempotency[key] = (status, data)
+        if self.state.drop_next_answer:
+            self.state.drop_next_answer = False
+            self.close_connection = True
+            self.connection.shutdown(2)  # applied at Xero, the answer never arrives
+            return
         self._reply(status, data)
 
     def _validate(self, kind: str, item: dict[str, Any]) -> list[str]:
         errors = []
+        existing = item.get("InvoiceID") or item.get("CreditNoteID")
+        if existing:  # an update (e.g. Status VOIDED) of a document Xero holds
+            return [] if existing in self.state.documents[kind] else ["Document not found"]
         if kind in ("Invoices", "CreditNotes"):
             if not (item.get("Contact") or {}).get("ContactID") and not (
                 item.get("Contact") or {}
