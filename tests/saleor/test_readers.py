@@ -216,7 +216,7 @@ def test_order_carries_what_accounting_books(order_with_lines, gift_card):
     assert (snap.shipping_tax_rate, snap.shipping_tax_class) == (D("0.23"), "Shipping")
     assert snap.origin == order.origin
     assert [(p.gateway, p.psp_reference, p.amount.amount) for p in snap.payments] == [
-        ("saleor_plugins.stripe", "pi_123", D("55")),
+        ("saleor_plugins.stripe", "pi_123", D("60")),  # 55 still captured + 5 refunded
         ("App pay", "", D("7")),
     ]
     assert [(r.gateway, r.psp_reference, r.amount.amount) for r in snap.refunds] == [

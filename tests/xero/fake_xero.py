@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
                 401,
                 {"Title": "Unauthorized", "Status": 401, "Detail": "AuthenticationUnsuccessful"},
             )
-        if path == "/connections":
+        if path.lower() == "/connections":  # Xero paths are case-insensitive
             return self._reply(200, self.state.tenants)
         with self.state.lock:
             for i, (part, status, headers) in enumerate(self.state.faults):

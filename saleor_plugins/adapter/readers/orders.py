@@ -35,7 +35,9 @@ def queryset() -> Any:
     lines = OrderLine.objects.select_related(
         "variant__product__product_type", "variant__product__category"
     ).order_by("created_at", "pk")
-    payments = Payment.objects.filter(is_active=True).order_by("created_at", "pk")
+    # every payment, not only active ones: Saleor deactivates a fully refunded payment,
+    # and lowers captured_amount by each refund -- the money was still received
+    payments = Payment.objects.order_by("created_at", "pk")
     refund_transactions = (
         Transaction.objects.filter(kind="refund", is_success=True)
         .select_related("payment")
@@ -101,28 +103,33 @@ def _line(line: Any, cur: str) -> s.OrderLine:
 
 
 def _payments(order: Any, cur: str) -> tuple[s.Payment, ...]:
-    """Captured money: legacy payments (plugins' gateways) and transactions (apps)."""
-    found = [
-        s.Payment(
-            id=f"payment-{p.pk}",
-            gateway=p.gateway,
-            psp_reference=p.psp_reference or "",
-            amount=money(p.captured_amount, cur),
-            created_at=p.created_at,
+    """Money received: legacy payments (plugins' gateways) and transactions (apps), each
+    with what it captured in all, refunds included (refunds are :func:`_refunds`)."""
+    found = []
+    for p in order.active_payments:
+        received = Decimal(p.captured_amount or 0) + sum(
+            (Decimal(t.amount) for t in p.refunds_made), Decimal(0)
         )
-        for p in order.active_payments
-        if p.captured_amount
-    ]
+        if received:
+            found.append(
+                s.Payment(
+                    id=f"payment-{p.pk}",
+                    gateway=p.gateway,
+                    psp_reference=p.psp_reference or "",
+                    amount=money(received, cur),
+                    created_at=p.created_at,
+                )
+            )
     found += [
         s.Payment(
             id=f"transaction-{t.token}",
             gateway=t.app_identifier or t.name or "transaction",
             psp_reference=t.psp_reference or "",
-            amount=money(t.charged_value, cur),
+            amount=money(Decimal(t.charged_value or 0) + Decimal(t.refunded_value or 0), cur),
             created_at=t.created_at,
         )
         for t in order.items
-        if t.charged_value
+        if t.charged_value or t.refunded_value
     ]
     return tuple(found)
 
