@@ -166,3 +166,31 @@ class Held(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="saleor_plugins_held_object"),
         ]
+
+
+class Connection(models.Model):
+    """An OAuth connection of an integration in a channel; tokens encrypted at rest."""
+
+    integration = models.CharField(max_length=100)
+    channel = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, default="disconnected")
+    tenant_id = models.CharField(max_length=255, blank=True, default="")
+    tenant_name = models.CharField(max_length=255, blank=True, default="")
+    token = models.TextField(blank=True, default="")  # Fernet: the provider's token set
+    previous_refresh = models.TextField(blank=True, default="")  # Fernet, for the grace window
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    pending_nonce = models.CharField(max_length=64, blank=True, default="")
+    pending_verifier = models.TextField(blank=True, default="")  # Fernet: the PKCE verifier
+    tenants = models.JSONField(default=list, blank=True)  # offered after consent, to pick from
+    error = models.TextField(blank=True, default="")
+    refreshes = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "saleor_plugins_connection"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "channel"], name="saleor_plugins_connection_once"
+            )
+        ]

@@ -72,6 +72,41 @@ class OrderLine:
     tax_rate: Decimal = Decimal("0")
     discount: Money | None = None
     quantity_fulfilled: int = 0
+    product_type: str = ""
+    category: str = ""
+    tax_class: str = ""  # the tax class name Saleor applied ("" = the default)
+    is_gift_card: bool = False  # a gift card sold: a liability, not revenue
+    undiscounted_total_net: Money | None = None
+    undiscounted_total_gross: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money captured for an order, by one gateway (Saleor payment or transaction)."""
+
+    id: str
+    gateway: str  # the plugin or app id ("saleor_plugins.stripe", "mirumee.payments.dummy")
+    psp_reference: str
+    amount: Money  # captured (charged) so far
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    order_line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Money given back on an order; ``lines`` empty for an amount-only refund."""
+
+    id: str
+    amount: Money
+    created_at: datetime | None = None
+    lines: tuple[RefundLine, ...] = ()
+    gateway: str = ""
+    psp_reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +139,12 @@ class Order:
     checkout_token: str = ""  # the checkout the order was placed from ("" = none)
     shipping_method: str = ""  # name of the shipping method / collection point
     tracking_client_id: str = ""  # the storefront's analytics client id, if it sent one
+    origin: str = ""  # checkout, draft, reissue, bulk_create (imported history)
+    shipping_tax_rate: Decimal = Decimal("0")
+    shipping_tax_class: str = ""
+    gift_card_total: Money | None = None  # paid with gift cards: a payment, not a discount
+    payments: tuple[Payment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -178,6 +178,73 @@ def test_refunds_from_transactions_count_in_total_refunded(order_with_lines):
     assert snap.total_refunded == s.Money(D("6.75"), "USD")
 
 
+def test_order_carries_what_accounting_books(order_with_lines, gift_card):
+    """Payments, refunds, gift cards spent, tax classes and product types: the ledger's input."""
+    from saleor.giftcard.events import gift_cards_used_in_order_event
+    from saleor.payment.models import Payment
+
+    order = order_with_lines
+    line = order.lines.get(product_sku="SKU_AA")
+    line.tax_class_name = "Standard"
+    line.save(update_fields=["tax_class_name"])
+    order.shipping_tax_rate = D("0.23")
+    order.shipping_tax_class_name = "Shipping"
+    order.save(update_fields=["shipping_tax_rate", "shipping_tax_class_name"])
+    payment = Payment.objects.create(
+        order=order, gateway="saleor_plugins.stripe", psp_reference="pi_123", is_active=True,
+        total=D("60"), captured_amount=D("55"), currency="USD", charge_status="fully-charged",
+    )  # fmt: skip
+    payment.transactions.create(
+        kind="refund", is_success=True, amount=D("5"), currency="USD", token="re_1",
+        gateway_response={},
+    )  # fmt: skip
+    payment.transactions.create(
+        kind="refund", is_success=False, amount=D("9"), currency="USD", gateway_response={}
+    )
+    order.payment_transactions.create(name="App pay", currency="USD", charged_value=D("7"))
+    gift_cards_used_in_order_event([(gift_card, D("12.50"))], order, None, None)
+
+    snap = _read("order", str(order.pk), order.channel.slug)
+
+    first = snap.lines[0]
+    assert (first.tax_class, first.product_type, first.is_gift_card) == (
+        "Standard", line.variant.product.product_type.name, False,
+    )  # fmt: skip
+    assert first.undiscounted_total_gross == s.Money(
+        line.undiscounted_total_price_gross_amount, "USD"
+    )
+    assert (snap.shipping_tax_rate, snap.shipping_tax_class) == (D("0.23"), "Shipping")
+    assert snap.origin == order.origin
+    assert [(p.gateway, p.psp_reference, p.amount.amount) for p in snap.payments] == [
+        ("saleor_plugins.stripe", "pi_123", D("60")),  # 55 still captured + 5 refunded
+        ("App pay", "", D("7")),
+    ]
+    assert [(r.gateway, r.psp_reference, r.amount.amount) for r in snap.refunds] == [
+        ("saleor_plugins.stripe", "re_1", D("5")),  # the failed refund is not money given back
+    ]
+    spent = D("12.50") - gift_card.current_balance_amount
+    assert snap.gift_card_total == (s.Money(spent, "USD") if spent > 0 else None)
+
+
+def test_a_page_of_orders_costs_the_same_queries_whatever_its_size(order_list, channel_USD):
+    from saleor.payment.models import Payment
+
+    for order in order_list:
+        Payment.objects.create(
+            order=order, gateway="g", is_active=True, total=D(1), captured_amount=D(1),
+            currency="USD",
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as one:
+        list(readers.iter_objects("order", channel_USD.slug, page_size=1))
+    with CaptureQueriesContext(connection) as all_at_once:
+        list(readers.iter_objects("order", channel_USD.slug, page_size=100))
+    pages = len(list(readers.iter_ids("order", channel_USD.slug)))
+    # the same handful of queries per page (one per relation), plus the empty last page
+    per_page = len(all_at_once.captured_queries)
+    assert per_page <= 8
+    assert len(one.captured_queries) <= pages * per_page + 1
+
+
 def test_gone_or_malformed_ids_read_as_none(db):
     assert readers.read("order", "00000000-0000-4000-8000-000000000000", "c") is None
     assert readers.read("order", "not-a-uuid", "c") is None
@@ -410,7 +477,10 @@ def test_other_pages_cost_the_same_queries_whatever_their_size(
             len(list(islice(readers.iter_objects(object_type, channel_USD.slug, page_size=2), 2)))
             == 2
         )
-    assert len(one.captured_queries) == len(two.captured_queries) <= 3
+    # orders: the page, lines, payments, their refunds, transactions, their refund events
+    # and gift cards spent (what accounting books) -- one query each, whatever the page
+    limit = 8 if object_type == "order" else 3
+    assert len(one.captured_queries) == len(two.captured_queries) <= limit
 
 
 # -- customers ---------------------------------------------------------------------------

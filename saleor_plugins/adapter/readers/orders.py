@@ -16,8 +16,9 @@ DRAFT = "draft"
 def queryset() -> Any:
     from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
     from django.db.models.functions import Coalesce
+    from saleor.giftcard.models import GiftCardEvent
     from saleor.order.models import Order, OrderLine
-    from saleor.payment.models import Transaction, TransactionItem
+    from saleor.payment.models import Payment, Transaction, TransactionEvent, TransactionItem
 
     def total(qs: Any, column: str) -> Any:
         agg = qs.annotate(_t=Sum(column)).values("_t")[:1]
@@ -31,7 +32,25 @@ def queryset() -> Any:
         .order_by()
         .values("payment__order_id")
     )
-    lines = OrderLine.objects.select_related("variant").order_by("created_at", "pk")
+    lines = OrderLine.objects.select_related(
+        "variant__product__product_type", "variant__product__category"
+    ).order_by("created_at", "pk")
+    # every payment, not only active ones: Saleor deactivates a fully refunded payment,
+    # and lowers captured_amount by each refund -- the money was still received
+    payments = Payment.objects.order_by("created_at", "pk")
+    refund_transactions = (
+        Transaction.objects.filter(kind="refund", is_success=True)
+        .select_related("payment")
+        .order_by("created_at", "pk")
+    )
+    transactions = TransactionItem.objects.order_by("created_at", "pk").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=TransactionEvent.objects.filter(type="refund_success").order_by("pk"),
+            to_attr="refund_events",
+        )
+    )
+    gift_cards = GiftCardEvent.objects.filter(type="used_in_order").order_by("pk")
     return (
         Order.objects.select_related(
             "channel", "billing_address", "shipping_address", "user__default_billing_address"
@@ -40,7 +59,17 @@ def queryset() -> Any:
             refunded_items=total(items, "refunded_value"),
             refunded_payments=total(legacy, "amount"),
         )
-        .prefetch_related(Prefetch("lines", queryset=lines))
+        .prefetch_related(
+            Prefetch("lines", queryset=lines),
+            Prefetch("payments", queryset=payments, to_attr="active_payments"),
+            Prefetch(
+                "active_payments__transactions",
+                queryset=refund_transactions,
+                to_attr="refunds_made",
+            ),
+            Prefetch("payment_transactions", queryset=transactions, to_attr="items"),
+            Prefetch("giftcardevent_set", queryset=gift_cards, to_attr="gift_card_uses"),
+        )
     )
 
 
@@ -48,6 +77,7 @@ def _line(line: Any, cur: str) -> s.OrderLine:
     quantity = int(line.quantity)
     discount = Decimal(line.unit_discount_amount or 0) * quantity
     variant = line.variant
+    product = variant.product if variant is not None else None
     return s.OrderLine(
         id=str(line.pk),
         product_id=str(variant.product_id) if variant is not None else "",
@@ -63,7 +93,81 @@ def _line(line: Any, cur: str) -> s.OrderLine:
         tax_rate=Decimal(line.tax_rate or 0),
         discount=money(discount, cur) if discount else None,
         quantity_fulfilled=int(line.quantity_fulfilled or 0),
+        product_type=product.product_type.name if product is not None else "",
+        category=product.category.name if product is not None and product.category else "",
+        tax_class=line.tax_class_name or "",
+        is_gift_card=bool(line.is_gift_card),
+        undiscounted_total_net=money(line.undiscounted_total_price_net_amount, cur),
+        undiscounted_total_gross=money(line.undiscounted_total_price_gross_amount, cur),
     )
+
+
+def _payments(order: Any, cur: str) -> tuple[s.Payment, ...]:
+    """Money received: legacy payments (plugins' gateways) and transactions (apps), each
+    with what it captured in all, refunds included (refunds are :func:`_refunds`)."""
+    found = []
+    for p in order.active_payments:
+        received = Decimal(p.captured_amount or 0) + sum(
+            (Decimal(t.amount) for t in p.refunds_made), Decimal(0)
+        )
+        if received:
+            found.append(
+                s.Payment(
+                    id=f"payment-{p.pk}",
+                    gateway=p.gateway,
+                    psp_reference=p.psp_reference or "",
+                    amount=money(received, cur),
+                    created_at=p.created_at,
+                )
+            )
+    found += [
+        s.Payment(
+            id=f"transaction-{t.token}",
+            gateway=t.app_identifier or t.name or "transaction",
+            psp_reference=t.psp_reference or "",
+            amount=money(Decimal(t.charged_value or 0) + Decimal(t.refunded_value or 0), cur),
+            created_at=t.created_at,
+        )
+        for t in order.items
+        if t.charged_value or t.refunded_value
+    ]
+    return tuple(found)
+
+
+def _refunds(order: Any, cur: str) -> tuple[s.Refund, ...]:
+    found = [
+        s.Refund(
+            id=f"refund-{t.pk}",
+            amount=money(t.amount, cur),
+            created_at=t.created_at,
+            gateway=p.gateway,
+            psp_reference=t.token or "",
+        )
+        for p in order.active_payments
+        for t in p.refunds_made
+    ]
+    found += [
+        s.Refund(
+            id=f"event-{e.pk}",
+            amount=money(e.amount_value, cur),
+            created_at=e.created_at,
+            gateway=t.app_identifier or t.name or "transaction",
+            psp_reference=e.psp_reference or "",
+        )
+        for t in order.items
+        for e in t.refund_events
+    ]
+    return tuple(found)
+
+
+def _gift_cards(order: Any, cur: str) -> s.Money | None:
+    used = Decimal(0)
+    for event in order.gift_card_uses:
+        balance = (event.parameters or {}).get("balance") or {}
+        before, after = balance.get("old_current_balance"), balance.get("current_balance")
+        if before is not None and after is not None:
+            used += Decimal(str(before)) - Decimal(str(after))
+    return money(used, cur) if used > 0 else None
 
 
 def guest(order: Any) -> s.Customer | None:
@@ -117,6 +221,12 @@ def snapshot(order: Any) -> s.Order:
         checkout_token=order.checkout_token or "",
         shipping_method=order.shipping_method_name or order.collection_point_name or "",
         tracking_client_id=order.tracking_client_id or "",
+        origin=str(order.origin or ""),
+        shipping_tax_rate=Decimal(order.shipping_tax_rate or 0),
+        shipping_tax_class=order.shipping_tax_class_name or "",
+        gift_card_total=_gift_cards(order, cur),
+        payments=_payments(order, cur),
+        refunds=_refunds(order, cur),
     )
 
 
