@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -103,6 +104,13 @@ class Integration:
         ``(description, total, initial)`` returning a bar with ``update(n)`` and
         ``close()``) and the operator's ``--option KEY=VALUE`` pairs under ``extra``.
         Raise a :mod:`~saleor_plugins.core.errors` class to stop with a message.
+        """
+        return None
+
+    def reconcile_period(self, since: date, until: date) -> str | None:
+        """Compare the period's store objects with what the provider was sent (a report).
+
+        ``manage.py saleor_plugins_reconcile`` prints it; None: the integration has none.
         """
         return None
 

@@ -12,6 +12,7 @@ longer listed there (:func:`holders`). ``object_type`` is the integration's own 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -26,8 +27,14 @@ def hold(
     channel: str,
     object_type: str,
     objects: Mapping[str, str] | Iterable[str],
+    *,
+    amounts: Mapping[str, Decimal] | None = None,
 ) -> None:
-    """Record that the provider now holds ``objects`` (ids, or id -> provider id)."""
+    """Record that the provider now holds ``objects`` (ids, or id -> provider id).
+
+    ``amounts``: what the provider booked for each id (accounting totals), for
+    reconciliation; ids without one keep none.
+    """
     items = dict(objects) if isinstance(objects, Mapping) else dict.fromkeys(objects, "")
     if not items:
         return
@@ -39,6 +46,7 @@ def hold(
             object_type=object_type,
             object_id=str(object_id),
             provider_id=str(provider_id or ""),
+            amount=(amounts or {}).get(object_id),
             updated_at=now,
         )
         for object_id, provider_id in items.items()
@@ -48,7 +56,9 @@ def hold(
         batch_size=BATCH,
         update_conflicts=True,
         unique_fields=["integration", "channel", "object_type", "object_id"],
-        update_fields=["provider_id", "updated_at"],
+        update_fields=["provider_id", "amount", "updated_at"]
+        if amounts
+        else ["provider_id", "updated_at"],
     )
 
 
@@ -110,4 +120,21 @@ def holders_of(
             "object_id", "integration", "channel"
         ):
             found.setdefault(object_id, set()).add((integration, channel))
+    return found
+
+
+def amounts(
+    integration: str, channel: str, object_type: str, object_ids: Iterable[str]
+) -> dict[str, Decimal | None]:
+    """What the provider booked for each held id (None: held, no amount recorded)."""
+    ids = [str(i) for i in object_ids]
+    found: dict[str, Decimal | None] = {}
+    for start in range(0, len(ids), BATCH):
+        rows = Held.objects.filter(
+            integration=integration,
+            channel=channel,
+            object_type=object_type,
+            object_id__in=ids[start : start + BATCH],
+        ).values_list("object_id", "amount")
+        found.update(rows)
     return found

@@ -153,6 +153,8 @@ class Held(models.Model):
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=255)
     provider_id = models.CharField(max_length=255, blank=True, default="")
+    #: what the provider booked, where it books money (accounting: the document's total)
+    amount = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

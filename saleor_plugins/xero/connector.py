@@ -12,10 +12,14 @@ lost is answered again by Xero instead of applied twice.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..accounting import build
+from django.db import transaction
+
+from ..accounting import build, reconcile
 from ..accounting.documents import CreditNote
 from ..core import ledger, oauth
 from ..core import snapshots as s
@@ -24,6 +28,7 @@ from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import Connection
+from ..core.outbox import emit_many
 from . import mapping
 from .client import INTEGRATION, Element, XeroClient
 from .settings import InvoiceOn, XeroSettings
@@ -170,7 +175,9 @@ class XeroIntegration(Integration):
         doc = build.invoice(order, separate_discounts=self.settings.separate_discounts)
         body = mapping.invoice(doc, self.settings, contact_id=self._contact_id(order))
         element = self._put("put_invoices", body, doc.source_id)
-        ledger.hold(self.id, self.channel, "invoice", {order.id: element.id})
+        ledger.hold(
+            self.id, self.channel, "invoice", {order.id: element.id}, amounts={order.id: doc.total}
+        )
         self._remember_contact(order, element)
         return element.id
 
@@ -200,7 +207,13 @@ class XeroIntegration(Integration):
             return []
         body = mapping.credit_note(note, self.settings, contact_id=self._contact_id(order))
         element = self._put("put_credit_notes", body, note.source_id)
-        ledger.hold(self.id, self.channel, "credit_note", {note.source_id: element.id})
+        ledger.hold(
+            self.id,
+            self.channel,
+            "credit_note",
+            {note.source_id: element.id},
+            amounts={note.source_id: note.total},
+        )
         refund = mapping.refund_payment(note, self.settings, element.id)
         self._put("put_payments", refund, f"{note.source_id}:paid")
         return [f"credit note {note.total}"]
@@ -215,6 +228,73 @@ class XeroIntegration(Integration):
                 f"Xero refused {source_id}: {message}", provider="xero", status=400
             )
         return element
+
+    # -- operations ----------------------------------------------------------------------------
+    def _bookable(self, order: s.Order) -> bool:
+        if order.status in ("draft", "unconfirmed", "expired"):
+            return False
+        if order.origin == IMPORTED and not self.settings.book_imported_orders:
+            return False
+        if self.settings.invoice_on is InvoiceOn.PAID:
+            return order.charge_status in ("full", "overcharged", "partial")
+        return order.status != "canceled" or bool(order.payments)
+
+    def reconcile_period(self, since: date, until: date) -> str:
+        days = reconcile.compare(
+            self.host.iter_objects("order", self.channel),
+            lambda ids: ledger.amounts(self.id, self.channel, "invoice", ids),
+            since=since,
+            until=until,
+            bookable=self._bookable,
+        )
+        return reconcile.report(days)
+
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str:
+        """Book a date range of existing orders (``--option since=… --option until=…``).
+
+        One job per order, marked as a backfill (imported orders too), delivered by the
+        workers at Xero's pace; orders already booked cost nothing (the ledger).
+        """
+        extra = options.get("extra") or {}
+        try:
+            since = date.fromisoformat(extra.get("since", "2000-01-01"))
+            until = date.fromisoformat(extra.get("until", "2999-12-31"))
+        except ValueError as e:
+            raise ConfigurationError(f"since/until must be YYYY-MM-DD: {e}") from e
+        event = (
+            EventType.ORDER_CREATED
+            if self.settings.invoice_on is InvoiceOn.CREATED
+            else EventType.ORDER_PAID
+        )
+        batch: list[tuple[str, dict[str, Any], str]] = []
+        emitted = seen = 0
+        bar = options["progress"]("orders", 0, 0) if options.get("progress") else None
+        target = [(self.id, self.channel)]
+
+        def flush() -> int:
+            with transaction.atomic():
+                count = len(emit_many(event, batch, target))
+            if bar is not None:
+                bar.update(len(batch))
+            batch.clear()
+            return count
+
+        for order in self.host.iter_objects("order", self.channel):
+            if not since <= build.day_of(order.created_at) <= until:
+                continue
+            if order.origin == IMPORTED or self._bookable(order):
+                seen += 1
+                batch.append((order.id, {"backfill": True}, "backfill"))
+                if len(batch) >= int(options.get("batch_size") or 500):
+                    emitted += flush()
+        if batch:
+            emitted += flush()
+        if bar is not None:
+            bar.close()
+        return (
+            f"orders {since}..{until}: {seen} to book, {emitted} job(s) emitted "
+            f"({seen - emitted} already queued or booked)."
+        )
 
     # -- dashboard ---------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:

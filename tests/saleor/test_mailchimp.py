@@ -4,8 +4,7 @@ Two channels (USD, PLN) each have Mailchimp active with their own audience and s
 Saleor's own mutations run; the jobs they write are delivered to a fake Mailchimp on
 127.0.0.1 through the real SDK.
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/saleor SEND_USAGE_TELEMETRY=False \
-  /work/saleor-env/bin/python -m pytest -c tests/saleor/pytest.ini tests/saleor/test_mailchimp.py
+Run: ``SALEOR_PYTHON=<Python with Saleor> ./run saleor-tests tests/saleor/test_mailchimp.py``
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The Saleor readers: snapshots with the right values, in a bounded number of queries.
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/saleor SEND_USAGE_TELEMETRY=False \
-  /work/saleor-env/bin/python -m pytest -c tests/saleor/pytest.ini tests/saleor/test_readers.py
+Run: ``SALEOR_PYTHON=<Python with Saleor> ./run saleor-tests tests/saleor/test_readers.py``
 """
 
 from __future__ import annotations

@@ -210,3 +210,51 @@ def test_no_secret_in_the_sync_log(connected: FakeXero, host: Any) -> None:
     text = " ".join(f"{a.error} {a.detail}" for a in Attempt.objects.all())
     tokens = [*connected.state.access, *connected.state.refresh, CLIENT_SECRET]
     assert text and not [t for t in tokens if t in text]
+
+
+def test_the_period_report_finds_what_is_missing_and_what_differs(
+    connected: FakeXero, host: Any
+) -> None:
+    from datetime import date
+
+    from saleor_plugins.core import ledger
+    from saleor_plugins.xero.connector import XeroIntegration
+    from saleor_plugins.xero.settings import XeroSettings
+
+    booked = paid(mixed())
+    missing = paid(replace(mixed(), id="order-2", number="1002"))
+    unpaid = replace(mixed(), id="order-3", number="1003", charge_status="none")
+    deliver(host, booked, EventType.ORDER_PAID, "1")
+    host.orders.update({missing.id: missing, unpaid.id: unpaid})
+    xero = XeroIntegration(XeroSettings.parse(config()), channel=CHANNEL, host=host())
+    report = xero.reconcile_period(date(2026, 11, 1), date(2026, 11, 30))
+    assert "missing: 1002" in report and "1003" not in report  # unpaid: not due yet
+    ledger.hold(XERO, CHANNEL, "invoice", {booked.id: "x"}, amounts={booked.id: Decimal("1.00")})
+    report = xero.reconcile_period(date(2026, 11, 1), date(2026, 11, 30))
+    assert f"order 1001: Saleor {booked.total_gross.amount}, booked 1.0000" in report
+    deliver(host, missing, EventType.ORDER_PAID, "1")
+    ledger.hold(
+        XERO, CHANNEL, "invoice", {booked.id: "x"}, amounts={booked.id: booked.total_gross.amount}
+    )
+    assert xero.reconcile_period(date(2026, 11, 1), date(2026, 11, 30)).endswith("to the cent.")
+
+
+def test_a_backfill_books_a_date_range_once_imported_orders_included(
+    connected: FakeXero, host: Any
+) -> None:
+    from saleor_plugins.xero.connector import XeroIntegration
+    from saleor_plugins.xero.settings import XeroSettings
+
+    inside = replace(paid(mixed()), origin="bulk_create")
+    outside = replace(
+        paid(mixed()), id="order-old", number="900", created_at=datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    host.orders.update({inside.id: inside, outside.id: outside})
+    xero = XeroIntegration(XeroSettings.parse(config()), channel=CHANNEL, host=host())
+    options = {"extra": {"since": "2026-11-01", "until": "2026-11-30"}, "batch_size": 10}
+    assert "1 to book, 1 job(s) emitted" in xero.backfill((), options)
+    assert "1 to book, 0 job(s) emitted" in xero.backfill((), options)  # run twice: nothing new
+    (job,) = Job.objects.filter(integration=XERO)
+    assert delivery.deliver(job.id).outcome == "succeeded"
+    (invoice,) = documents(connected, "Invoices")
+    assert invoice["InvoiceNumber"] == inside.number
