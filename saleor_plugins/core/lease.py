@@ -101,12 +101,15 @@ class Heartbeat:
         while True:
             self._wake.wait(BEAT.total_seconds())
             self._wake.clear()
+            if not self.held():
+                continue
             try:
                 with writer_scope():
                     self.renew()
             except Exception:
                 logger.exception("saleor_plugins: renewing leases failed")
-                connection.close()
+            finally:
+                connection.close()  # one statement a minute: no connection kept idle
 
 
 heartbeat = Heartbeat()
