@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from ...events import EventType
 from ...host import get_host
+from ...handoff import BULK
 from ...outbox import emit_many
 from ...registry import get_integration
 
@@ -65,7 +66,9 @@ class Command(BaseCommand):
             ) as bar:
                 while batch := list(islice(ids, batch_size)):
                     with transaction.atomic():
-                        emitted += len(emit_many(event, [(i, {}, "") for i in batch], target))
+                        objects = [(i, {}, "") for i in batch]
+                        # bulk: behind live store events at the broker and in the sweep
+                        emitted += len(emit_many(event, objects, target, priority=BULK))
                     seen += len(batch)
                     bar.update(len(batch))
             self.stdout.write(
