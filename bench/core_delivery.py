@@ -1,12 +1,18 @@
-"""Delivery overhead and coalescing.
+"""Delivery overhead, the claim under a backlog, live events behind a backfill, coalescing.
 
 Figures (printed, never asserted):
 - jobs per second for one worker with a no-op connector (the kernel's own cost per job:
-  claim, installation, circuit, rate limiter, sync log), and database round trips per job;
+  claim, installation, circuit, rate limiter, sync log), and database round trips per
+  job: with the host's installation SQL read inside the claim, and without it (the
+  host's own query, as every job paid before);
+- the claim's time for a live job with 0 and with ``--backlog`` (10^6) pending bulk jobs
+  in the table, and the plan of its per-object probe (EXPLAIN);
+- where a live order lands in the broker's delivery order behind a backfill's messages,
+  with and without the bulk priority (kombu's Redis transport, as a worker reads it);
 - 1,000 updates to one product inside the coalescing window, with a worker delivering due
   jobs at the same time: how many provider writes they lead to.
 
-Run: /work/venv312/bin/python bench/core_delivery.py [--jobs 2000] [--updates 1000]
+Run: python bench/core_delivery.py [--jobs 2000] [--updates 1000] [--backlog 1000000]
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--updates", type=int, default=1000)
+    parser.add_argument("--backlog", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=20_000)
     args = parser.parse_args()
     setup()
     from django.conf import settings
@@ -35,7 +43,9 @@ def main() -> None:
     calls: list[int] = []
     [integration] = noop_integrations(1, calls)
     target = [(integration, CHANNEL)]
-    outbox.dispatch_on_commit = lambda ids, countdown=0.0: None  # type: ignore[assignment]
+    no_dispatch = lambda ids, countdown=0.0, priority=0: None  # noqa: E731
+    outbox.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
+    delivery.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
 
     # --- jobs per second, one worker ---------------------------------------------------
     ids: list[int] = []
@@ -73,8 +83,30 @@ def main() -> None:
         print(f"{len(part)} jobs in {elapsed:.2f} s by one worker ({label}): {rate:.0f} jobs/s")
         result("core_delivery", f"jobs/s, one worker, no-op connector, {label}", f"{rate:.0f}")
     done = Job.objects.filter(status=JobStatus.SUCCEEDED).count()
-    print(f"  {queries / len(part):.1f} database round trips per job; {done} succeeded")
-    result("core_delivery", "round trips per delivered job", f"{queries / len(part):.1f}")
+    after = queries / len(part)
+    # the same jobs when the host cannot give its installation as SQL (a query of its own)
+    from saleor_plugins.demo.host import DemoHost
+
+    sql = DemoHost.installation_sql
+    del DemoHost.installation_sql  # type: ignore[attr-defined]
+    more = outbox.emit_many(
+        EventType.ORDER_CREATED, [(f"x-{i}", {}, "") for i in range(200)], target
+    )
+    queries = 0
+    with connection.execute_wrapper(count):
+        for job_id in more:
+            delivery.deliver(job_id)
+    without = queries / len(more)
+    DemoHost.installation_sql = sql  # type: ignore[attr-defined]
+    print(
+        f"  {after:.1f} database round trips per job ({without:.1f} when the host reads the "
+        f"installation itself; 9 before this kernel read it in the claim); {done} succeeded"
+    )
+    result("core_delivery", "round trips per delivered job", f"{after:.1f} (was 9)")
+    result("core_delivery", "round trips per job, host without installation SQL", f"{without:.1f}")
+
+    claim_under_backlog(args.backlog, integration, target)
+    broker_order(args.messages, target)
 
     # --- coalescing: 1,000 updates to one product within the window -----------------------
     # the window must span the updates for the figure to mean "within the window": the
@@ -123,6 +155,85 @@ def main() -> None:
         f"{args.updates} updates to one product -> provider writes",
         f"{len(calls)} (updates spread over {spent:.1f} s, window {window:.0f} s)",
     )
+
+
+def claim_under_backlog(backlog: int, integration: str, target: list[tuple[str, str]]) -> None:
+    """Claim a live job with 0, then ``backlog`` pending bulk jobs in the table."""
+    from django.db import connection
+
+    from saleor_plugins.core import delivery, outbox
+    from saleor_plugins.core.events import EventType
+
+    def claim_ms(label: str) -> float:
+        ids = outbox.emit_many(
+            EventType.ORDER_CREATED, [(f"{label}-{i}", {}, "") for i in range(200)], target
+        )
+        started = time.perf_counter()
+        for job_id in ids:
+            job = delivery.claim(job_id)
+            assert job is not None
+            delivery.heartbeat.release(job_id, job.lease)
+        return (time.perf_counter() - started) / len(ids) * 1000
+
+    empty = claim_ms("empty")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # a backfill: one pending bulk job per product, many jobs per busy product
+        cursor.execute(
+            """INSERT INTO saleor_plugins_job (integration, channel, event, object_type,
+                   object_id, payload, coalesce_key, coalesced, status, attempts, lease,
+                   priority, not_before, created_at, updated_at, last_error)
+               SELECT %s, %s, 'product_upserted', 'product', 'p-' || (n %% 250000), '{}',
+                      NULL, 0, 'pending', 0, 0, 1, now(), now(), now(), ''
+                 FROM generate_series(1, %s) AS n""",
+            [integration, target[0][1], backlog],
+        )
+        cursor.execute("ANALYZE saleor_plugins_job")
+    filled = time.perf_counter() - started
+    full = claim_ms("full")
+    print(
+        f"\nclaim of a live job: {empty:.2f} ms with no backlog, {full:.2f} ms with "
+        f"{backlog:,} pending bulk jobs (table filled in {filled:.0f} s)"
+    )
+    result("core_delivery", "claim time, empty table (ms)", f"{empty:.2f}")
+    result("core_delivery", f"claim time, {backlog:,} pending jobs (ms)", f"{full:.2f}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """EXPLAIN SELECT 1 FROM saleor_plugins_job AS e
+                WHERE e.integration = %s AND e.channel = %s AND e.object_type = 'product'
+                  AND e.object_id = 'p-17' AND e.id < %s
+                  AND e.status IN ('pending', 'running')""",
+            [integration, target[0][1], 10**12],
+        )
+        print("the per-object probe (NOT EXISTS) of the claim:")
+        for (line,) in cursor.fetchall():
+            print("  " + line)
+        cursor.execute("DELETE FROM saleor_plugins_job WHERE object_type = 'product'")
+
+
+def broker_order(messages: int, target: list[tuple[str, str]]) -> None:
+    """How many backfill messages a worker takes before a live order's, per priority."""
+    from celery import current_app
+
+    from saleor_plugins.core import handoff
+
+    for label, bulk in (("without bulk priority", handoff.LIVE), ("bulk priority", handoff.BULK)):
+        with current_app.connection_for_read() as conn:
+            queue = conn.SimpleQueue("celery", no_ack=True)
+            queue.clear()
+            for start in range(0, messages, 1000):
+                handoff.dispatch(range(10**9 + start, 10**9 + start + 1000), priority=bulk)
+            handoff.dispatch([1], priority=handoff.LIVE)  # the live order's job
+            ahead = 0
+            while True:
+                message = queue.get(timeout=5)
+                if message.headers.get("argsrepr") == "(1,)":
+                    break
+                ahead += 1
+            queue.clear()
+            queue.close()
+        print(f"live order behind a {messages:,}-message backfill, {label}: {ahead} ahead")
+        result("core_delivery", f"messages ahead of a live order ({label})", f"{ahead:,}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Figures (printed, never asserted):
 - the same with the after-commit dispatch to the broker (Redis), which also runs in the
   request thread (``transaction.on_commit``).
 
-Run: /work/venv312/bin/python bench/core_emit.py [--orders 500]
+Run: python bench/core_emit.py [--orders 500]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
 
     def _emit_without_dispatch(object_id: str) -> None:
         real = outbox.dispatch_on_commit
-        outbox.dispatch_on_commit = lambda ids, countdown=0.0: None  # type: ignore[assignment]
+        outbox.dispatch_on_commit = lambda ids, countdown=0.0, priority=0: None  # type: ignore[assignment]
         try:
             outbox.emit(EventType.ORDER_CREATED, object_id, targets)
         finally:

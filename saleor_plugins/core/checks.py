@@ -6,6 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from .ratelimit import redis_url
 
 
 def check_celery(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -25,10 +28,6 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
 
 
 def check_rate_limiter(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from django.core.exceptions import ImproperlyConfigured
-
-    from .ratelimit import redis_url
-
     try:
         redis_url()
     except ImproperlyConfigured as e:

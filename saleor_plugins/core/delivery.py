@@ -249,15 +249,20 @@ def deliver(job_id: int) -> Result:
     job = claim(job_id)
     if job is None:
         return Result("not-claimed")
-    with telemetry.delivery_span(job) as span:
-        started = time.monotonic()
-        try:
-            result = _run(job)
-        except Exception as e:  # noqa: BLE001 - every failure is classified and recorded
-            result = _failed(job, e)
-        duration = int((time.monotonic() - started) * 1000)
-        recorded = _record(job, result, duration)
-        telemetry.delivered(span, job, result.outcome, result.status_code, duration, recorded)
+    try:
+        with telemetry.delivery_span(job) as span:
+            started = time.monotonic()
+            try:
+                result = _run(job)
+            except Exception as e:  # noqa: BLE001 - every failure is classified and recorded
+                result = _failed(job, e)
+            duration = int((time.monotonic() - started) * 1000)
+            recorded = _record(job, result, duration)
+            telemetry.delivered(span, job, result.outcome, result.status_code, duration, recorded)
+    finally:
+        # recorded or not (the database failed), this worker stops renewing the lease:
+        # the sweep gives the job to another worker once it runs out
+        heartbeat.release(job.id, job.lease)
     try:
         hook().saleor_plugins_after_deliver(
             job=job, outcome=result.outcome, status_code=result.status_code

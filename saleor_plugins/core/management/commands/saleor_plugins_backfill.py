@@ -10,8 +10,8 @@ from django.db import transaction
 from tqdm import tqdm
 
 from ...events import EventType
-from ...host import get_host
 from ...handoff import BULK
+from ...host import get_host
 from ...outbox import emit_many
 from ...registry import get_integration
 
