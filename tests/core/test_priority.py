@@ -41,7 +41,7 @@ def test_bulk_jobs_go_to_the_broker_behind_live_ones(noop: str, sent, settings) 
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/13"
     emit_many(EventType.ORDER_CREATED, [("b-1", {}, "")], [(noop, CHANNEL)], priority=handoff.BULK)
     emit(EventType.ORDER_CREATED, "live-1", [(noop, CHANNEL)])
-    (bulk_args, bulk_options), (live_args, live_options) = sent
+    (_, bulk_options), (_, live_options) = sent
     assert bulk_options["priority"] == 9  # Redis serves priority 0 first
     assert "priority" not in live_options
     assert Job.objects.get(object_id="b-1").priority == handoff.BULK

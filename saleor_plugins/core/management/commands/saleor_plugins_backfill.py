@@ -66,7 +66,9 @@ class Command(BaseCommand):
             ) as bar:
                 while batch := list(islice(ids, batch_size)):
                     with transaction.atomic():
-                        objects = [(i, {}, "") for i in batch]
+                        objects: list[tuple[str, dict[str, Any], str]] = [
+                            (i, {}, "") for i in batch
+                        ]
                         # bulk: behind live store events at the broker and in the sweep
                         emitted += len(emit_many(event, objects, target, priority=BULK))
                     seen += len(batch)
