@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=1000)
     parser.add_argument("--backlog", type=int, default=1_000_000)
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--backfill", type=int, default=2000)
     args = parser.parse_args()
     setup()
     from django.conf import settings
@@ -43,6 +44,7 @@ def main() -> None:
     calls: list[int] = []
     [integration] = noop_integrations(1, calls)
     target = [(integration, CHANNEL)]
+    real_dispatch = outbox.dispatch_on_commit
     no_dispatch = lambda ids, countdown=0.0, priority=0: None  # noqa: E731
     outbox.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
     delivery.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
@@ -107,6 +109,11 @@ def main() -> None:
 
     claim_under_backlog(args.backlog, integration, target)
     broker_order(args.messages, target)
+    outbox.dispatch_on_commit = real_dispatch  # type: ignore[assignment]
+    delivery.dispatch_on_commit = real_dispatch  # type: ignore[assignment]
+    live_latency(args.backfill, target)
+    outbox.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
+    delivery.dispatch_on_commit = no_dispatch  # type: ignore[assignment]
 
     # --- coalescing: 1,000 updates to one product within the window -----------------------
     # the window must span the updates for the figure to mean "within the window": the
@@ -234,6 +241,50 @@ def broker_order(messages: int, target: list[tuple[str, str]]) -> None:
             queue.close()
         print(f"live order behind a {messages:,}-message backfill, {label}: {ahead} ahead")
         result("core_delivery", f"messages ahead of a live order ({label})", f"{ahead:,}")
+
+
+def live_latency(backfill: int, target: list[tuple[str, str]]) -> None:
+    """A real Celery worker (solo, in a thread) works through a backfill of ``backfill``
+    jobs; a live order is placed meanwhile: seconds until it is delivered."""
+    from celery.contrib.testing.worker import start_worker
+
+    from saleor_plugins.core import handoff, outbox
+    from saleor_plugins.core.events import EventType
+    from saleor_plugins.core.models import Job, JobStatus
+    from saleor_plugins.demo.celery import app
+
+    app.conf.worker_prefetch_multiplier = 1
+    for label, bulk in (("without bulk priority", handoff.LIVE), ("bulk priority", handoff.BULK)):
+        with app.connection_for_read() as conn:
+            conn.SimpleQueue("celery", no_ack=True).clear()
+        Job.objects.all().delete()
+        objects: list[tuple[str, dict[str, Any], str]] = [
+            (f"bf-{i}", {}, "") for i in range(backfill)
+        ]
+        for start in range(0, backfill, 500):
+            outbox.emit_many(
+                EventType.ORDER_CREATED, objects[start : start + 500], target, priority=bulk
+            )
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            time.sleep(1.0)  # the backfill is being delivered
+            started = time.perf_counter()
+            [live] = outbox.emit(EventType.ORDER_CREATED, f"live-{label}", target)
+            while Job.objects.filter(id=live, status=JobStatus.SUCCEEDED).count() == 0:
+                time.sleep(0.05)
+            waited = time.perf_counter() - started
+            left = Job.objects.filter(status=JobStatus.PENDING).count()
+        print(
+            f"live order during a {backfill:,}-job backfill, {label}: delivered after "
+            f"{waited:.2f} s ({left:,} backfill jobs still waiting then)"
+        )
+        result(
+            "core_delivery",
+            f"live order latency during a {backfill:,}-job backfill ({label})",
+            f"{waited:.2f} s",
+        )
+    with app.connection_for_read() as conn:
+        conn.SimpleQueue("celery", no_ack=True).clear()
+    Job.objects.all().delete()
 
 
 if __name__ == "__main__":

@@ -158,3 +158,27 @@ def test_a_job_longer_than_its_lease_is_not_released_while_it_runs(
         worker.join(30)
     assert outcome == ["succeeded"]
     assert recording.calls == [1]  # nobody ran it beside the first worker
+
+
+def test_a_worker_whose_clock_is_behind_keeps_its_lease(recording, monkeypatch) -> None:
+    """Hosts' clocks disagree; leases are judged on the database's alone."""
+    from django.utils import timezone
+
+    job = _job()
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() - timedelta(minutes=10))
+    claimed = delivery.claim(job.id)  # on a worker ten minutes behind
+    monkeypatch.setattr(timezone, "now", real)
+    assert claimed is not None
+    assert maintenance.release_expired() == []  # the sweep, on a correct host
+    assert Job.objects.get(id=job.id).status == JobStatus.RUNNING
+
+
+def test_a_web_host_whose_clock_is_ahead_does_not_delay_jobs(recording, monkeypatch) -> None:
+    from django.utils import timezone
+
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(minutes=10))
+    job = _job()  # emitted by a web process ten minutes ahead
+    monkeypatch.setattr(timezone, "now", real)
+    assert delivery.deliver(job.id).outcome == "succeeded"  # due on the database's clock
