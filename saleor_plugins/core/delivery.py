@@ -21,6 +21,7 @@ import json
 import logging
 import socket
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -150,6 +151,12 @@ SELECT (SELECT status FROM done), (SELECT wait FROM done),
     )
 )
 
+#: leases taken while a delivery runs (an integration may claim companion jobs to send
+#: in one batch): none is renewed after the delivery ends, settled or not
+_held_by_delivery: ContextVar[list[tuple[int, int]] | None] = ContextVar(
+    "saleor_plugins_held_by_delivery", default=None
+)
+
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     ConnectionError,
@@ -202,6 +209,9 @@ def claim(job_id: int) -> Claimed | None:
         payload = json.loads(payload)
     key = idempotency_key(integration, channel, dkey or f"{ckey}#{job_id}")
     heartbeat.hold(job_id, lease)
+    held = _held_by_delivery.get()
+    if held is not None:
+        held.append((job_id, lease))
     return Claimed(
         id=job_id,
         integration=integration,
@@ -249,6 +259,8 @@ def deliver(job_id: int) -> Result:
     job = claim(job_id)
     if job is None:
         return Result("not-claimed")
+    held: list[tuple[int, int]] = []
+    token = _held_by_delivery.set(held)
     try:
         with telemetry.delivery_span(job) as span:
             started = time.monotonic()
@@ -260,9 +272,12 @@ def deliver(job_id: int) -> Result:
             recorded = _record(job, result, duration)
             telemetry.delivered(span, job, result.outcome, result.status_code, duration, recorded)
     finally:
-        # recorded or not (the database failed), this worker stops renewing the lease:
-        # the sweep gives the job to another worker once it runs out
-        heartbeat.release(job.id, job.lease)
+        # recorded or not (the database failed), this worker stops renewing the lease
+        # (and those of companion jobs it claimed): the sweep gives an unrecorded job to
+        # another worker once its lease runs out
+        _held_by_delivery.reset(token)
+        for held_id, held_lease in [(job.id, job.lease), *held]:
+            heartbeat.release(held_id, held_lease)
     try:
         hook().saleor_plugins_after_deliver(
             job=job, outcome=result.outcome, status_code=result.status_code

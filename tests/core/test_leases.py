@@ -182,3 +182,28 @@ def test_a_web_host_whose_clock_is_ahead_does_not_delay_jobs(recording, monkeypa
     job = _job()  # emitted by a web process ten minutes ahead
     monkeypatch.setattr(timezone, "now", real)
     assert delivery.deliver(job.id).outcome == "succeeded"  # due on the database's clock
+
+
+def test_companion_jobs_left_unsettled_are_not_renewed_after_the_delivery(
+    provide: Any, broker: Any
+) -> None:
+    """A batching integration claims other jobs inside its handler; if it fails before
+    settling them, their leases run out (and the sweep recovers them)."""
+    companion: list[int] = []
+
+    class Batching(Recording):
+        id = "test.batching"
+
+        def handle(self, job: JobContext) -> Outcome:
+            other = delivery.claim(companion[0])
+            assert other is not None
+            raise RuntimeError("the batch request failed before settling")
+
+    provide(Batching)
+    install(Batching.id, CHANNEL)
+    first = emit(EventType.ORDER_CREATED, "b-1", [(Batching.id, CHANNEL)])[0]
+    companion.append(emit(EventType.ORDER_CREATED, "b-2", [(Batching.id, CHANNEL)])[0])
+    assert delivery.deliver(first).outcome == "retry"
+    assert lease.heartbeat.held() == {}
+    assert Job.objects.get(id=companion[0]).status == JobStatus.RUNNING  # until its lease ends
+    assert maintenance.release_expired(now_offset=PAST_THE_LEASE) == [companion[0]]
