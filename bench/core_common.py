@@ -12,8 +12,9 @@ from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-DB_NAME = "saleor_plugins_bench_core"
-REDIS_URL = "redis://127.0.0.1:6379/11"
+# overridable, so two benchmark runs on one machine do not truncate each other's tables
+DB_NAME = os.environ.get("BENCH_DB_NAME", "saleor_plugins_bench_core")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 os.environ["DJANGO_SETTINGS_MODULE"] = "saleor_plugins.demo.settings"
 os.environ["PGDATABASE"] = DB_NAME
 os.environ["CELERY_BROKER_URL"] = REDIS_URL

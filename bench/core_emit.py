@@ -52,7 +52,7 @@ def main() -> None:
 
     def _emit_without_dispatch(object_id: str) -> None:
         real = outbox.dispatch_on_commit
-        outbox.dispatch_on_commit = lambda ids, countdown=0.0: None  # type: ignore[assignment]
+        outbox.dispatch_on_commit = lambda ids, countdown=0.0, priority=0: None  # type: ignore[assignment]
         try:
             outbox.emit(EventType.ORDER_CREATED, object_id, targets)
         finally:

@@ -17,6 +17,19 @@ class SaleorHost:
 
         return allow_writer()
 
+    def installation_sql(self) -> str:
+        """:meth:`installation` as SQL, so delivery reads it inside its claim."""
+        from saleor.channel.models import Channel
+        from saleor.plugins.models import PluginConfiguration
+
+        return (
+            "SELECT pc.active, CASE WHEN jsonb_typeof(pc.configuration) = 'array' "
+            "THEN pc.configuration ELSE '[]'::jsonb END "
+            f"FROM {PluginConfiguration._meta.db_table} pc "
+            f"JOIN {Channel._meta.db_table} ch ON ch.id = pc.channel_id "
+            "WHERE pc.identifier = {integration} AND ch.slug = {channel} LIMIT 1"
+        )
+
     def installation(self, integration: str, channel: str) -> Installation | None:
         # every delivery reads this: the configuration only (active_since stays None)
         from saleor.plugins.models import PluginConfiguration

@@ -6,6 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from .ratelimit import redis_url
 
 
 def check_celery(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -24,5 +27,16 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     return []
 
 
+def check_rate_limiter(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        redis_url()
+    except ImproperlyConfigured as e:
+        if not getattr(settings, "CELERY_BROKER_URL", ""):  # a development setup
+            return [checks.Warning(str(e), id="saleor_plugins.W002")]
+        return [checks.Error(str(e), id="saleor_plugins.E001")]
+    return []
+
+
 def register() -> None:
     checks.register(check_celery, checks.Tags.compatibility)
+    checks.register(check_rate_limiter, checks.Tags.compatibility)

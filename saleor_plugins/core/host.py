@@ -46,6 +46,11 @@ class Host(Protocol):
     def installation(self, integration: str, channel: str) -> Installation | None:
         """The stored configuration of an integration in a channel (None: never saved)."""
 
+    # Optional: ``installation_sql() -> str``, a SELECT of (active, configuration jsonb)
+    # for the installation whose integration and channel are the SQL expressions
+    # ``{integration}`` and ``{channel}``; delivery then reads it inside its claim
+    # instead of calling :meth:`installation` (one round trip less per job).
+
     def installations(self, integration: str | None = None) -> list[Installation]:
         """Every stored per-channel configuration (of one integration, or all), with
         ``active_since`` filled in for the active ones."""

@@ -20,12 +20,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from . import ledger
+from . import clock, ledger, telemetry
 from .events import EventType
+from .handoff import BULK, LIVE, dispatch
 from .host import Change, get_host
 from .integration import CustomerRoute
 from .models import Attempt, Job, JobStatus
-from .outbox import Target, dispatch, emit_many
+from .outbox import Target, emit_many
 from .registry import integrations
 
 logger = logging.getLogger(__name__)
@@ -45,34 +46,48 @@ def reconcile_window() -> timedelta:
 
 # A released coalescing job whose object has a newer pending job is superseded (skipped):
 # the newer job reads the latest state, and the unique index on pending coalesce keys
-# would refuse a second pending row (failing the whole sweep).
-_RELEASE_EXPIRED = """
+# would refuse a second pending row (failing the whole sweep). Leases are judged on the
+# database's clock; a released job's worker, if it still lives, can no longer record
+# (its fencing token is the lease it held, and the job is no longer running under it).
+_RELEASE_EXPIRED = f"""
 UPDATE saleor_plugins_job AS j
    SET status = CASE WHEN j.coalesce_key IS NOT NULL AND EXISTS (
            SELECT 1 FROM saleor_plugins_job p
             WHERE p.integration = j.integration AND p.channel = j.channel
               AND p.coalesce_key = j.coalesce_key AND p.status = 'pending')
            THEN 'skipped' ELSE 'pending' END,
-       locked_until = NULL, not_before = %(stamp)s, updated_at = %(stamp)s,
+       locked_until = NULL, not_before = {clock.NOW}, updated_at = {clock.NOW},
+       finished_at = CASE WHEN j.coalesce_key IS NOT NULL AND EXISTS (
+           SELECT 1 FROM saleor_plugins_job p
+            WHERE p.integration = j.integration AND p.channel = j.channel
+              AND p.coalesce_key = j.coalesce_key AND p.status = 'pending')
+           THEN {clock.NOW} END,
        last_error = 'worker lost while running'
- WHERE j.status = 'running' AND j.locked_until < %(now)s
+ WHERE j.status = 'running' AND j.locked_until < {clock.NOW} + %(offset)s
 RETURNING j.id, j.status
 """
 
-_DUE = """
-UPDATE saleor_plugins_job SET dispatched_at = %(stamp)s
+_DUE = f"""
+UPDATE saleor_plugins_job SET dispatched_at = {clock.NOW}
  WHERE id IN (
    SELECT j.id FROM saleor_plugins_job j
-    WHERE j.status = 'pending' AND j.not_before <= %(due)s
-      AND (j.dispatched_at IS NULL OR j.dispatched_at <= %(due)s)
+    WHERE j.status = 'pending' AND j.not_before <= {clock.NOW} + %(offset)s - %(grace)s
+      AND (j.dispatched_at IS NULL OR j.dispatched_at <= {clock.NOW} + %(offset)s - %(grace)s)
       AND NOT EXISTS (
           SELECT 1 FROM saleor_plugins_job e
            WHERE e.integration = j.integration AND e.channel = j.channel
              AND e.object_type = j.object_type AND e.object_id = j.object_id
              AND e.id < j.id AND e.status IN ('pending', 'running'))
-    ORDER BY j.not_before LIMIT %(limit)s
+    ORDER BY j.priority, j.not_before LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
-RETURNING id
+RETURNING id, priority
+"""
+
+#: what the telemetry gauge reports (the partial indexes cover every status counted)
+_COUNT = """
+SELECT integration, channel, status, count(*) FROM saleor_plugins_job
+ WHERE status IN ('pending', 'running', 'dead')
+ GROUP BY integration, channel, status
 """
 
 
@@ -83,14 +98,17 @@ def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> 
     later (tests, an operator draining a queue); what it writes (``not_before`` of a
     released job, ``dispatched_at``) stays on the real clock, so a released job is due now.
     """
-    stamp = timezone.now()
-    now = stamp + now_offset
     released = release_expired(now_offset=now_offset)
     with connection.cursor() as cursor:
-        cursor.execute(_DUE, {"now": now, "stamp": stamp, "due": now - grace, "limit": SWEEP_BATCH})
-        due = [r[0] for r in cursor.fetchall()]
-    ids = list(dict.fromkeys(released + due))
+        cursor.execute(_DUE, clock.params(offset=now_offset, grace=grace, limit=SWEEP_BATCH))
+        due = cursor.fetchall()
+        cursor.execute(_COUNT)
+        telemetry.jobs_counted(cursor.fetchall())
+    live = [job_id for job_id, priority in due if priority == LIVE]
+    bulk = [job_id for job_id, priority in due if priority != LIVE]
+    ids = list(dict.fromkeys(released + live))
     sent = dispatch(ids) if ids else 0
+    sent += dispatch(bulk, priority=BULK) if bulk else 0
     cutoff = timezone.now() - retention()
     Attempt.objects.filter(created_at__lt=cutoff).delete()
     Job.objects.filter(
@@ -101,15 +119,14 @@ def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> 
 
 def release_expired(*, now_offset: timedelta = timedelta(0)) -> list[int]:
     """Put jobs whose worker died (lease expired) back to pending, due now; their ids."""
-    stamp = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_RELEASE_EXPIRED, {"now": stamp + now_offset, "stamp": stamp})
+        cursor.execute(_RELEASE_EXPIRED, clock.params(offset=now_offset))
         rows = cursor.fetchall()
     released = [job_id for job_id, status in rows if status == JobStatus.PENDING]
     superseded = [job_id for job_id, status in rows if status != JobStatus.PENDING]
     if superseded:
         Job.objects.filter(id__in=superseded).update(
-            finished_at=stamp, last_error="superseded by a newer change (worker lost while running)"
+            last_error="superseded by a newer change (worker lost while running)"
         )
     if released:
         logger.warning("saleor_plugins: %d job(s) released from dead workers", len(released))

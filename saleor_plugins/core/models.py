@@ -34,6 +34,11 @@ class Job(models.Model):
     coalesced = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    #: the fencing token: raised by every claim; only the worker holding the current
+    #: lease may record a result (a worker that outlived its lease is refused)
+    lease = models.PositiveBigIntegerField(default=0)
+    #: 0 live store events, 1 bulk work (backfill): bulk waits behind live
+    priority = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -67,6 +72,23 @@ class Job(models.Model):
                 name="saleor_plugins_job_object",
             ),
             models.Index(fields=["created_at"], name="saleor_plugins_job_created"),
+            # the claim's "no earlier unfinished job for this object" probe: only
+            # unfinished rows, so its cost does not grow with the history of an object
+            models.Index(
+                fields=["integration", "channel", "object_type", "object_id", "id"],
+                name="saleor_plugins_job_unfinished",
+                condition=Q(status__in=["pending", "running"]),
+            ),
+            models.Index(
+                fields=["priority", "not_before"],
+                name="saleor_plugins_job_waiting",
+                condition=Q(status="pending"),
+            ),
+            models.Index(  # dead jobs per integration and channel (status, telemetry)
+                fields=["integration", "channel"],
+                name="saleor_plugins_job_dead",
+                condition=Q(status="dead"),
+            ),
         ]
 
     def __str__(self) -> str:

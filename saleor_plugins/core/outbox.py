@@ -2,8 +2,13 @@
 
 :func:`emit` is what hooks call in the request. It writes one row per (integration,
 channel) target in a single statement; inside a transaction the rows commit or roll back
-with it. Celery is told after commit (:func:`dispatch_on_commit`); if the broker is down
-the rows are still there and the sweep dispatches them later.
+with it. Celery is told after commit (:func:`.handoff.dispatch_on_commit`); if the broker
+is down the rows are still there and the sweep dispatches them later. Times are the
+database's (:mod:`.clock`), like every time the kernel compares.
+
+A job's ``priority`` says whether it is a live store event (:data:`~.handoff.LIVE`) or
+bulk work such as a backfill (:data:`~.handoff.BULK`): bulk jobs are handed to the
+broker behind live ones, so a million-job backfill does not delay an order.
 
 Duplicates are refused by the database, not by hope:
 - non-coalescing events carry a ``dedupe_key`` (``event:object[@version]``) unique per
@@ -18,14 +23,18 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
+from . import clock, telemetry
 from .events import EventType
+from .handoff import LIVE, dispatch, dispatch_on_commit
+
+# dispatch and dispatch_on_commit live in .handoff; re-exported for older imports
+__all__ = ["dispatch", "dispatch_on_commit", "emit", "emit_many", "idempotency_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +67,20 @@ def idempotency_key(integration: str, channel: str, key: str) -> str:
 _INSERT = """
 INSERT INTO saleor_plugins_job (
     integration, channel, event, object_type, object_id, payload, dedupe_key,
-    coalesce_key, coalesced, status, attempts, not_before, created_at, updated_at,
-    last_error
+    coalesce_key, coalesced, status, attempts, lease, priority, not_before, created_at,
+    updated_at, last_error
 ) VALUES {values}
 """
-_ROW = "(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, 0, 'pending', 0, %s, %s, %s, '')"
+_ROW = (
+    "(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, 0, 'pending', 0, 0, %s,"
+    " statement_timestamp() + %s, statement_timestamp() + %s, statement_timestamp() + %s, '')"
+)
 _ON_DEDUPE = " ON CONFLICT (integration, channel, dedupe_key) DO NOTHING RETURNING id"
 _ON_COALESCE = """ ON CONFLICT (integration, channel, coalesce_key)
     WHERE status = 'pending' AND coalesce_key IS NOT NULL
     DO UPDATE SET event = EXCLUDED.event, payload = EXCLUDED.payload,
-        coalesced = saleor_plugins_job.coalesced + 1, updated_at = EXCLUDED.updated_at
+        coalesced = saleor_plugins_job.coalesced + 1, updated_at = EXCLUDED.updated_at,
+        priority = LEAST(saleor_plugins_job.priority, EXCLUDED.priority)
     RETURNING id, (xmax = 0) AS inserted"""
 
 
@@ -79,12 +92,15 @@ def emit(
     payload: dict[str, Any] | None = None,
     version: str = "",
     delay: timedelta | None = None,
+    priority: int = LIVE,
 ) -> list[int]:
     """Write the jobs for ``event`` on ``object_id`` for every target in one statement.
 
     Returns the ids of jobs that are new (coalesced or duplicate emits return nothing new).
     """
-    return emit_many(event, [(object_id, payload or {}, version)], targets, delay=delay)
+    return emit_many(
+        event, [(object_id, payload or {}, version)], targets, delay=delay, priority=priority
+    )
 
 
 def emit_many(
@@ -93,26 +109,27 @@ def emit_many(
     targets: Iterable[Target],
     *,
     delay: timedelta | None = None,
+    priority: int = LIVE,
 ) -> list[int]:
     """Like :func:`emit` for many objects at once (backfill, reconciliation)."""
     targets = list(dict.fromkeys(targets))
     if not targets or not objects:
         return []
-    now = timezone.now()
     coalescing = event.coalesces
-    not_before: datetime = now + (
-        delay if delay is not None else (coalescing_window() if coalescing else timedelta(0))
-    )
+    wait = delay if delay is not None else (coalescing_window() if coalescing else timedelta(0))
     # One object once per statement: PostgreSQL refuses to update a row twice in one
     # INSERT ... ON CONFLICT, and the last state is the one that counts.
     unique = list({(str(o[0]), "" if coalescing else o[2]): o for o in objects}.values())
     per_statement = max(1, MAX_ROWS // len(targets))
     result: list[tuple[Any, ...]] = []
-    for start in range(0, len(unique), per_statement):
-        result += _insert(event, unique[start : start + per_statement], targets, not_before, now)
-    new_ids = [row[0] for row in result if not coalescing or row[1]]
+    with telemetry.emit_span(event.value, event.object_type.value, targets) as span:
+        for start in range(0, len(unique), per_statement):
+            batch = unique[start : start + per_statement]
+            result += _insert(event, batch, targets, wait, priority)
+        new_ids = [row[0] for row in result if not coalescing or row[1]]
+        span.set_attribute("saleor_plugins.jobs_new", len(new_ids))
     if new_ids:
-        dispatch_on_commit(new_ids, countdown=(not_before - now).total_seconds())
+        dispatch_on_commit(new_ids, countdown=wait.total_seconds(), priority=priority)
     return new_ids
 
 
@@ -120,10 +137,11 @@ def _insert(
     event: EventType,
     objects: Sequence[tuple[str, dict[str, Any], str]],
     targets: list[Target],
-    not_before: datetime,
-    now: datetime,
+    wait: timedelta,
+    priority: int,
 ) -> list[tuple[Any, ...]]:
     coalescing = event.coalesces
+    skew = clock.skew()
     params: list[Any] = []
     rows = []
     for object_id, payload, version in objects:
@@ -139,56 +157,12 @@ def _insert(
                 body,
                 None if coalescing else dedupe_key(event, str(object_id), version),
                 coalesce_key(event, str(object_id)) if coalescing else None,
-                not_before,
-                now,
-                now,
+                priority,
+                skew + wait,
+                skew,
+                skew,
             ]
     sql = _INSERT.format(values=", ".join(rows)) + (_ON_COALESCE if coalescing else _ON_DEDUPE)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
-
-
-def dispatch_on_commit(job_ids: list[int], countdown: float = 0.0) -> None:
-    """Hand the jobs to Celery once the surrounding transaction (if any) commits.
-
-    Several jobs (one event, several integrations) go out as ONE message whose worker
-    dispatches each job: the request pays for one publish, however many integrations.
-    """
-    ids = list(job_ids)
-    transaction.on_commit(lambda: dispatch(ids, countdown=countdown, fan_out=True))
-
-
-def dispatch(job_ids: Iterable[int], countdown: float = 0.0, *, fan_out: bool = False) -> int:
-    """Send job ids to the broker now. A failure leaves the jobs for the sweep."""
-    from .tasks import deliver_job, dispatch_jobs
-
-    job_ids = list(job_ids)
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False) and not getattr(
-        settings, "SALEOR_PLUGINS_ALLOW_EAGER", False
-    ):
-        # Never run provider calls inside the request; the system check says why.
-        logger.warning(
-            "saleor_plugins: Celery runs eagerly, %d job(s) left for the worker "
-            "(set CELERY_BROKER_URL, see `manage.py check`)",
-            len(job_ids),
-        )
-        return 0
-    if fan_out and len(job_ids) > 1:
-        try:
-            dispatch_jobs.apply_async((job_ids, countdown), retry=False)
-        except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
-            logger.warning("saleor_plugins: broker unavailable, jobs left for the sweep")
-            return 0
-        return len(job_ids)
-    sent = 0
-    for job_id in job_ids:
-        try:
-            # no publish retries: a broker that is down must not hold the request;
-            # the committed job waits for the sweep instead
-            deliver_job.apply_async((job_id,), countdown=max(0.0, countdown), retry=False)
-        except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
-            logger.warning("saleor_plugins: broker unavailable, job %s left for the sweep", job_id)
-            break
-        sent += 1
-    return sent

@@ -6,6 +6,11 @@
 Both run as Lua scripts on Redis' clock, so workers on different machines agree.
 When Redis cannot be reached the limiter lets the call through and logs it: the
 provider's own 429 (a :class:`~saleor_plugins.core.errors.RateLimited`) still protects us.
+
+Which Redis: ``SALEOR_PLUGINS_REDIS_URL``, else the Celery broker when it is Redis. With
+any other broker (RabbitMQ) the setting is required: the limiter refuses to guess a
+server (the system check ``saleor_plugins.E001`` says so at start, and rate-limited jobs
+wait, retried, until it is set).
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from functools import cache
 
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from .errors import RateLimited
+from .errors import RateLimited, TransientError
 from .integration import RateLimit
 
 logger = logging.getLogger(__name__)
@@ -64,7 +70,12 @@ def redis_url() -> str:
     broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
     if broker.startswith(("redis://", "rediss://")):
         return broker
-    return "redis://127.0.0.1:6379/0"
+    scheme = broker.split("://", 1)[0] if broker else "none"
+    raise ImproperlyConfigured(
+        "SALEOR_PLUGINS_REDIS_URL is not set and the Celery broker is not Redis "
+        f"({scheme}): set SALEOR_PLUGINS_REDIS_URL to the Redis server that holds the "
+        "providers' rate limits"
+    )
 
 
 @cache
@@ -103,6 +114,12 @@ class Limiter:
         token = uuid.uuid4().hex
         key = f"{self.prefix}:{account}:c"
         deadline = time.monotonic() + max_wait
+        try:
+            client()
+        except ImproperlyConfigured as e:
+            # the host's mistake, not the provider's: the job is retried until it is set
+            logger.error("saleor_plugins: %s", e)
+            raise TransientError(str(e), provider="limiter") from e
         try:
             while True:
                 wait = self.wait_time(account, limit)

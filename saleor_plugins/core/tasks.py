@@ -1,15 +1,19 @@
-"""Celery tasks. They carry a job id, never a payload."""
+"""Celery tasks. They carry a job id, never a payload.
+
+The top of the kernel's import graph: tasks call delivery and maintenance; nothing in
+the kernel imports this module (jobs are handed over by task name, :mod:`.handoff`).
+"""
 
 from __future__ import annotations
 
 from celery import current_app, shared_task
 
-from . import delivery, drain, maintenance, outbox, schedule
+from . import delivery, drain, handoff, maintenance, schedule
 from .host import writer_scope
 
 
 @shared_task(
-    name="saleor_plugins.deliver",
+    name=handoff.DELIVER,
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -19,10 +23,10 @@ def deliver_job(job_id: int) -> str:
         return delivery.deliver(job_id).outcome
 
 
-@shared_task(name="saleor_plugins.dispatch", ignore_result=True)
-def dispatch_jobs(job_ids: list[int], countdown: float = 0.0) -> int:
+@shared_task(name=handoff.FAN_OUT, ignore_result=True)
+def dispatch_jobs(job_ids: list[int], countdown: float = 0.0, priority: int = handoff.LIVE) -> int:
     """Fan out one request's jobs (ids only) to one delivery task each."""
-    return outbox.dispatch(job_ids, countdown=countdown)
+    return handoff.dispatch(job_ids, countdown=countdown, priority=priority)
 
 
 @shared_task(name="saleor_plugins.sweep", ignore_result=True)

@@ -24,6 +24,13 @@ def _installation(row: DemoInstallation) -> Installation:
 
 
 class DemoHost:
+    def installation_sql(self) -> str:
+        """:meth:`installation` as SQL, so delivery reads it inside its claim."""
+        return (
+            f"SELECT active, configuration FROM {DemoInstallation._meta.db_table} "
+            "WHERE integration = {integration} AND channel = {channel} LIMIT 1"
+        )
+
     def installation(self, integration: str, channel: str) -> Installation | None:
         row = DemoInstallation.objects.filter(integration=integration, channel=channel).first()
         if row is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from pydantic import SecretStr
 
+from saleor_plugins.core import clock as kernel_clock
 from saleor_plugins.core import registry, tasks
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.hookspecs import hookimpl
@@ -27,7 +28,9 @@ class FakeBroker:
     down: bool = False
     sent: list[tuple[int, datetime]] = field(default_factory=list)
 
-    def apply_async(self, args: tuple[Any, ...], countdown: float = 0.0, **_: Any) -> None:
+    def apply_async(
+        self, args: tuple[Any, ...], kwargs: Any = None, countdown: float = 0.0, **_: Any
+    ) -> None:
         if self.down:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
         now = self.clock.now() if self.clock else timezone.now()
@@ -53,7 +56,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
         # the fan-out task, run by the "worker" at once: one delivery task per job
         if fake.down:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-        job_ids, countdown = args
+        job_ids, countdown = args[:2]
         for job_id in job_ids:
             fake.apply_async((job_id,), countdown=countdown)
 
@@ -62,7 +65,8 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> FakeBroker:
 
 
 class Clock:
-    """``django.utils.timezone.now`` moved forward on demand (the kernel reads only that)."""
+    """Time moved forward on demand: ``django.utils.timezone.now`` and the kernel's
+    database clock (:func:`saleor_plugins.core.clock.skew`) move together."""
 
     def __init__(self) -> None:
         self._real = timezone.now
@@ -79,6 +83,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock()
     monkeypatch.setattr(timezone, "now", c.now)
+    monkeypatch.setattr(kernel_clock, "skew", lambda: c.offset)
     return c
 
 

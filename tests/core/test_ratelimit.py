@@ -101,3 +101,36 @@ def test_without_redis_the_call_goes_through(
     with ratelimit.Limiter().slot(account, RateLimit(per_second=1, concurrency=1)):
         ran = True
     assert ran and "rate limiter unavailable" in caplog.text
+
+
+def test_a_non_redis_broker_without_the_setting_fails_loudly(settings, monkeypatch) -> None:
+    """No silent fallback to a Redis on 127.0.0.1 (issue 8, item 16)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from saleor_plugins.core import checks
+    from saleor_plugins.core.errors import TransientError
+
+    settings.SALEOR_PLUGINS_REDIS_URL = ""
+    monkeypatch.delenv("SALEOR_PLUGINS_REDIS_URL", raising=False)
+    settings.CELERY_BROKER_URL = "amqp://guest@rabbit:5672//"
+    with pytest.raises(ImproperlyConfigured, match="SALEOR_PLUGINS_REDIS_URL"):
+        ratelimit.redis_url()
+    [error] = checks.check_rate_limiter()
+    assert error.id == "saleor_plugins.E001" and "SALEOR_PLUGINS_REDIS_URL" in error.msg
+    monkeypatch.undo()  # the real client() again, which must refuse to guess
+    settings.SALEOR_PLUGINS_REDIS_URL = ""
+    monkeypatch.delenv("SALEOR_PLUGINS_REDIS_URL", raising=False)
+    ratelimit.client.cache_clear()
+    try:
+        with pytest.raises(TransientError, match="SALEOR_PLUGINS_REDIS_URL"):  # job retried
+            with ratelimit.limiter.slot("acct", RateLimit(per_second=1)):
+                pass
+    finally:
+        ratelimit.client.cache_clear()
+
+
+def test_a_redis_broker_is_used_when_no_limiter_url_is_set(settings, monkeypatch) -> None:
+    settings.SALEOR_PLUGINS_REDIS_URL = ""
+    monkeypatch.delenv("SALEOR_PLUGINS_REDIS_URL", raising=False)
+    settings.CELERY_BROKER_URL = "redis://broker:6379/3"
+    assert ratelimit.redis_url() == "redis://broker:6379/3"

@@ -69,9 +69,12 @@ def _our_plugins(settings, setup_dummy_gateway):  # type: ignore[no-untyped-def]
     from saleor_plugins.core import registry
     from saleor_plugins.demo import connector
     from tests.saleor import plugins
+    from tests.services import redis_url
 
     settings.PLUGINS = [DUMMY, ROUTER, SANDBOX, SANDBOX_TWO]
     settings.SALEOR_PLUGINS_COALESCE_SECONDS = 0.0
+    # no broker here: the rate limiter needs its Redis named (it never guesses one)
+    settings.SALEOR_PLUGINS_REDIS_URL = redis_url(13)
     for module in (connector, plugins):
         if not registry.plugin_manager().is_registered(module):
             registry.register(module)

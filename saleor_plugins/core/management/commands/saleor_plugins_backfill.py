@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from ...errors import ConfigurationError, IntegrationError
 from ...events import EventType
+from ...handoff import BULK
 from ...host import get_host
 from ...integration import Integration
 from ...outbox import emit_many
@@ -134,7 +135,11 @@ class Command(BaseCommand):
             ) as bar:
                 while batch := list(islice(ids, batch_size)):
                     with transaction.atomic():
-                        emitted += len(emit_many(event, [(i, {}, "") for i in batch], target))
+                        objects: list[tuple[str, dict[str, Any], str]] = [
+                            (i, {}, "") for i in batch
+                        ]
+                        # bulk: behind live store events at the broker and in the sweep
+                        emitted += len(emit_many(event, objects, target, priority=BULK))
                     seen += len(batch)
                     bar.update(len(batch))
             self.stdout.write(
