@@ -144,9 +144,11 @@ def attribute_values(product: Product, variant: Variant) -> dict[str, str]:
     attributes: tuple[Attribute, ...] = variant.attributes + product.attributes
     for attribute in attributes:
         if attribute.slug not in found:
-            value = next((v.strip() for v in attribute.values if v.strip()), "")
-            if value:
-                found[attribute.slug] = value
+            for value in attribute.values:
+                value = value.strip()
+                if value:
+                    found[attribute.slug] = value
+                    break
     return found
 
 
@@ -168,14 +170,18 @@ def age_group_of(value: str) -> str:
     return value if value in AGE_GROUPS else ""
 
 
+_GTIN_SEPARATORS = str.maketrans("", "", " -.")
+
+
 def gtin_is_valid(digits: str) -> bool:
     """A GTIN-8, -12 (UPC), -13 (EAN) or -14 with a correct GS1 check digit."""
     if len(digits) not in (8, 12, 13, 14) or not digits.isascii() or not digits.isdigit():
         return False
-    body, check = digits[:-1], int(digits[-1])
-    # weights 3, 1, 3, ... from the digit left of the check digit
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
+    raw = digits.encode()  # ASCII codes: digit + 48
+    # weights 3, 1, 3, ... leftwards from the digit left of the check digit
+    threes, ones = raw[-2::-2], raw[-3::-2]
+    total = 3 * sum(threes) + sum(ones) - 48 * (3 * len(threes) + len(ones))
+    return (10 - total % 10) % 10 == raw[-1] - 48
 
 
 def gtins_of(value: str) -> tuple[tuple[str, ...], int]:
@@ -185,7 +191,7 @@ def gtins_of(value: str) -> tuple[tuple[str, ...], int]:
     for part in value.replace(";", ",").split(","):
         if not part.strip():
             continue
-        digits = "".join(c for c in part if c not in " -.")
+        digits = part.translate(_GTIN_SEPARATORS)
         if gtin_is_valid(digits):
             found.append(digits)
         else:
@@ -312,8 +318,6 @@ def map_product(
         mpn = attr(settings.mpn_attribute)
         if invalid:
             result.notes["gtin_invalid"] += invalid
-        if settings.category_mapping:
-            result.notes[f"category_{matched or 'unmapped'}"] += 1
         price, sale, sale_starts, sale_ends = prices
         result.offers.append(
             Offer(
@@ -345,6 +349,8 @@ def map_product(
                 shipping_weight_grams=variant.weight_grams or product.weight_grams,
             )
         )
+    if settings.category_mapping and result.offers:
+        result.notes[f"category_{matched or 'unmapped'}"] += len(result.offers)
     return result
 
 
