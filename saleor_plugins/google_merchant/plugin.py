@@ -3,10 +3,10 @@
 - ``plugins/channel/<channel>/saleor_plugins.google_merchant/<feed token>/feed.xml`` (and
   ``feed.tsv``), or ``…/feed.xml`` with HTTP basic auth whose password is the feed token,
   serve the channel's published feed files. Anything else (no token configured, a wrong
-  or missing token, no feed published yet) gets the 404 Saleor gives for a channel where
-  the plugin is not active: same status, body and headers, so the answers tell a
-  stranger nothing about which channels exist. Tokens are compared in constant time;
-  the token is a secret setting, so the log scrubber knows it;
+  or missing token, no feed published yet, an unknown file) gets the 404 Saleor gives
+  for a channel where the plugin is not active: same status, body and headers, so the
+  answers tell a stranger nothing about which channels exist. Tokens are compared in
+  constant time; the token is a secret setting, so the log scrubber knows it;
 - the dashboard's sync status adds the last feed run and the Merchant Center statuses;
 - ticking "Start a full sync" or "Regenerate the feed" and saving starts it in the worker.
 """
@@ -59,7 +59,7 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             return configuration
         with allow_writer():
             extra = f"{feed.summary(self.channel.slug)}. {statuses.summary(self.channel.slug)}."
-        extra += f"\n{self._feed_url_line()}"
+        extra += f"\n{self._feed_url_line(self.channel.slug)}"
         for item in configuration:
             if item.get("name") == STATUS_FIELD:
                 item["value"] = f"{item.get('value') or ''}\n{extra}".strip()
@@ -89,7 +89,7 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             return ""
         return settings.secret("feed_token")
 
-    def _feed_url_line(self) -> str:
+    def _feed_url_line(self, channel: str) -> str:
         """Where the feed is served, the token left as a placeholder (the merchant chose
         it; the dashboard shows secrets masked, and so does this line). Saleor has masked
         the configuration by now: only whether a token is set can be seen."""
@@ -100,8 +100,7 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             return "Feed not served: set a feed token to serve it."
         from saleor.core.utils import build_absolute_uri
 
-        assert self.channel is not None
-        base = build_absolute_uri(f"/plugins/channel/{self.channel.slug}/{self.PLUGIN_ID}")
+        base = build_absolute_uri(f"/plugins/channel/{channel}/{self.PLUGIN_ID}")
         return (
             f"Feed URL: {base}/<feed token>/feed.xml (or feed.tsv); or {base}/feed.xml "
             "with HTTP basic auth, the feed token as password."

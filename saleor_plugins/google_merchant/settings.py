@@ -142,7 +142,7 @@ class GoogleMerchantSettings(ChannelSettings):
         False,
         label="Regenerate the feed on save",
         help="Tick and save: the feed files are rebuilt now and published even if much smaller "
-        "than the last (the box clears itself). Feeds: <plugin URL>/feed.xml and /feed.tsv.",
+        "than the last (the box clears itself). Where they are served: see Feed token.",
     )
 
     @field_validator("merchant_id")
