@@ -231,6 +231,7 @@ class Product:
     weight_grams: Decimal | None = None
     updated_at: datetime | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    category_slugs: tuple[str, ...] = ()  # the same categories' slugs, root to leaf
 
     def listing_in(self, channel: str) -> ChannelListing | None:
         return next((x for x in self.listings if x.channel == channel), None)

@@ -116,6 +116,9 @@ class MerchantClient:
         self.endpoint = (api_endpoint or endpoint()).rstrip("/") + "/"
         self.timeout = timeout
 
+    #: calls per batch request; callers that gather calls fill batches to it
+    batch_limit = BATCH_LIMIT
+
     # -- plumbing -------------------------------------------------------------------------
     @cached_property
     def http(self) -> AuthorizedHttp:
@@ -188,8 +191,8 @@ class MerchantClient:
 
     def _batch(self, calls: list[tuple[str, Any, bool]]) -> BatchOutcome:
         outcome = BatchOutcome()
-        for start in range(0, len(calls), BATCH_LIMIT):
-            chunk = calls[start : start + BATCH_LIMIT]
+        for start in range(0, len(calls), self.batch_limit):
+            chunk = calls[start : start + self.batch_limit]
             failures: list[IntegrationError] = []
 
             def done(

@@ -4,7 +4,12 @@ Generation streams: snapshots arrive page by page from the host, each offer is w
 two temporary files at once, and the files are copied to Django's storage in chunks; memory
 stays flat whatever the catalogue size. A run is published (served at the feed URL) only
 past a guard: not when it has no rows, nor under half the rows of the last published run,
-unless forced. Every run records its rows and the variants left out per missing field.
+unless forced. Every run records its rows, the variants left out per missing field and the
+mapping's notes (GTINs dropped, how categories matched).
+
+Every value reaches the files through :func:`feed_values`, which removes the characters
+XML cannot carry (:data:`mapping.UNSAFE`) from all of them: one bad byte in a brand must
+not make the whole feed ill-formed.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from ..core.snapshots import Money, Product
-from .mapping import Offer, map_product
+from .mapping import NOTES, UNSAFE, Offer, clean, map_product, report
 from .models import FeedRun, FeedStatus
 from .settings import GoogleMerchantSettings
 from .sync import Catalogue
@@ -50,8 +55,23 @@ def _date(value: datetime | None) -> str:
     return value.isoformat(timespec="minutes") if value is not None else ""
 
 
-def feed_values(offer: Offer) -> dict[str, str | tuple[str, ...]]:
-    """The offer in Google's feed attribute names (repeated attributes as tuples)."""
+Values = dict[str, str | tuple[str, ...]]
+
+
+def feed_values(offer: Offer) -> Values:
+    """The offer in Google's feed attribute names (repeated attributes as tuples), every
+    value cleaned of what XML cannot carry."""
+    values = _values(offer)
+    whole = "".join([v if type(v) is str else "".join(v) for v in values.values()])
+    if UNSAFE.search(whole) is None:  # the usual case: one scan, nothing copied
+        return values
+    return {
+        name: clean(v) if isinstance(v, str) else tuple(c for c in map(clean, v) if c)
+        for name, v in values.items()
+    }
+
+
+def _values(offer: Offer) -> Values:
     sale_dates = ""
     if offer.sale_price is not None and (offer.sale_starts or offer.sale_ends):
         sale_dates = f"{_date(offer.sale_starts)}/{_date(offer.sale_ends)}"
@@ -90,9 +110,10 @@ class XmlFeed:
     def __init__(self, out: IO[str], title: str, link: str) -> None:
         self.out = out
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="{G_NS}">')
-        out.write(f"<channel><title>{escape(title)}</title><link>{escape(link)}</link>\n")
+        title, link = escape(clean(title)), escape(clean(link))
+        out.write(f"<channel><title>{title}</title><link>{link}</link>\n")
 
-    def write(self, offer: Offer, values: dict[str, str | tuple[str, ...]] | None = None) -> None:
+    def write(self, offer: Offer, values: Values | None = None) -> None:
         parts = ["<item>"]
         for name, value in (values or feed_values(offer)).items():
             for item in value if isinstance(value, tuple) else (value,):
@@ -118,7 +139,7 @@ class TsvFeed:
                                  quotechar=None, lineterminator="\n")  # fmt: skip
         self.writer.writerow(COLUMNS)
 
-    def write(self, offer: Offer, values: dict[str, str | tuple[str, ...]] | None = None) -> None:
+    def write(self, offer: Offer, values: Values | None = None) -> None:
         values = values or feed_values(offer)
         self.writer.writerow([_cell(values[c]) for c in COLUMNS])
 
@@ -137,7 +158,8 @@ def write_feeds(
     title: str = "",
     on_product: Callable[[], None] | None = None,
 ) -> tuple[int, Counter[str]]:
-    """Stream every product's offers into both files; (rows, left out per missing field)."""
+    """Stream every product's offers into both files; (rows, a count per missing field
+    of the variants left out and per key of :data:`mapping.NOTES`)."""
     link = settings.product_url_template.split("/", 3)[:3]
     xml = XmlFeed(xml_out, title or f"Products of {channel}", "/".join(link))
     tsv = TsvFeed(tsv_out)
@@ -150,6 +172,7 @@ def write_feeds(
             tsv.write(offer, values)
         rows += len(mapped.offers)
         skipped.update(missing for _, missing in mapped.skipped if missing != "listing")
+        skipped.update(mapped.notes)
         if on_product is not None:
             on_product()
     xml.close()
@@ -255,7 +278,9 @@ def summary(channel: str) -> str:
     )
     if run is None:
         return "Feed: not generated yet"
-    left = ", ".join(f"{n} without {f}" for f, n in sorted(run.skipped.items()))
+    left_out = {k: v for k, v in run.skipped.items() if k not in NOTES}
+    notes = {k: v for k, v in run.skipped.items() if k in NOTES}
     text = f"Feed {run.status} {run.finished_at:%Y-%m-%d %H:%M} UTC: {run.rows} rows"
-    text += f"; left out: {left}" if left else ""
+    said = report(left_out, notes)
+    text += f"; {said}" if said else ""
     return text + (f" (held: {run.reason})" if run.status == FeedStatus.HELD else "")

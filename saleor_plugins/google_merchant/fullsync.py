@@ -1,5 +1,9 @@
 """Full sync of a channel: stream the catalogue, upsert in batches, delete stale offers.
 
+Offers are gathered across products and sent in batches filled to the client's limit
+(1,000 calls): a product's offers may straddle two batches, so N offers cost
+ceil(N / 1,000) requests.
+
 Every offer of ours (in our API data source) that the channel no longer yields is deleted,
 so no stale item survives. Deleting is guarded like feed publishing: when the channel
 yields nothing, or under half the offers Merchant Center holds for us, nothing is deleted
@@ -12,14 +16,16 @@ import base64
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
 from ..core.errors import PermanentError
 from . import ledger
-from .client import BATCH_LIMIT, MerchantClient
+from .client import MerchantClient
+from .mapping import report as wording
 from .settings import GoogleMerchantSettings
-from .sync import Catalogue, Plan, plan_product
+from .sync import Catalogue, plan_product
 
 REFUSALS_KEPT = 20
 
@@ -30,17 +36,18 @@ class SyncReport:
     deleted: int = 0
     requests: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)  # mapping.NOTES key -> count
     refused: dict[str, str] = field(default_factory=dict)  # first few offer id -> reason
     refused_count: int = 0
     held: str = ""  # why stale offers were kept
 
     def line(self) -> str:
-        left = ", ".join(f"{n} without {f}" for f, n in sorted(self.skipped.items()))
         text = (
             f"{self.upserted} offers upserted, {self.deleted} stale offers deleted, "
             f"{self.refused_count} refused, in {self.requests} batch requests"
         )
-        text += f"; left out: {left}" if left else ""
+        said = wording(self.skipped, self.notes)
+        text += f"; {said}" if said else ""
         return text + (f"; stale offers kept: {self.held}" if self.held else "")
 
 
@@ -60,16 +67,18 @@ def full_sync(
     page_size: int = 500,
 ) -> SyncReport:
     client = client or MerchantClient(settings)
+    limit = client.batch_limit
     report = SyncReport()
     ours: set[str] = set()  # offer ids the channel yields (one short string per variant)
-    pending = Plan()
+    pending: list[dict[str, Any]] = []  # upsert bodies not sent yet (under a batch)
+    owner: dict[str, str] = {}  # offer id -> product id, of the pending bodies
     now = timezone.now()
 
-    def flush(plan: Plan) -> None:
-        if not plan.upserts:
-            return
-        outcome = client.write(plan.upserts)
-        ledger.record(channel, {k: plan.owner[k] for k in outcome.done}, ())
+    def send(bodies: list[dict[str, Any]]) -> None:
+        outcome = client.write(bodies)
+        ledger.record(channel, {k: owner[k] for k in outcome.done}, ())
+        for body in bodies:
+            owner.pop(body["offerId"], None)
         report.requests += outcome.requests
         report.upserted += len(outcome.done)
         report.refused_count += len(outcome.refused)
@@ -78,18 +87,20 @@ def full_sync(
                 report.refused[key] = reason
 
     for product in host.iter_objects("product", channel, page_size=page_size):
+        # stale offers are found by listing below: the plan's deletions are not used
         plan = plan_product(product, settings, channel, now)
-        plan.deletes = []  # stale offers are found by listing below, not guessed here
         ours.update(body["offerId"] for body in plan.upserts)
-        pending.extend(plan)
-        if len(pending.upserts) >= BATCH_LIMIT:
-            flush(pending)
-            report.skipped += pending.skipped
-            pending = Plan()
+        pending += plan.upserts
+        owner.update((body["offerId"], product.id) for body in plan.upserts)
+        report.skipped += plan.skipped
+        report.notes += plan.notes
+        while len(pending) >= limit:
+            send(pending[:limit])
+            del pending[:limit]
         if on_product is not None:
             on_product()
-    flush(pending)
-    report.skipped += pending.skipped
+    if pending:
+        send(pending)
 
     stale: list[tuple[str, str]] = []
     held_by_us = 0
@@ -108,8 +119,8 @@ def full_sync(
             f"run with --force to delete the other {len(stale)}"
         )
         return report
-    for start in range(0, len(stale), BATCH_LIMIT):
-        outcome = client.write(deletes=stale[start : start + BATCH_LIMIT])
+    for start in range(0, len(stale), limit):
+        outcome = client.write(deletes=stale[start : start + limit])
         ledger.record(channel, {}, outcome.done)
         report.requests += outcome.requests
         report.deleted += len(outcome.done)

@@ -1,14 +1,18 @@
 """Product snapshots -> Merchant Center offers, one per variant; each rule on its own.
 
-:func:`map_product` returns the offers of a product in a channel and, for each variant left
-out, the field that was missing. :func:`to_product_input` turns an offer into the Merchant
-API's ``ProductInput``; :mod:`.feed` writes the same offer as an XML item or a TSV row.
+:func:`map_product` returns the offers of a product in a channel, for each variant left
+out the field that was missing, and notes on values dropped or matched (an invalid GTIN,
+the category matched by slug or by name). :func:`to_product_input` turns an offer into the
+Merchant API's ``ProductInput``; :mod:`.feed` writes the same offer as an XML item or a
+TSV row. :func:`report` is the one wording of both counts for the merchant.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -60,23 +64,55 @@ class Offer:
     shipping_weight_grams: Decimal | None = None
 
 
+#: notes on offers that were sent (a value dropped, how the category matched), as
+#: :func:`report` words them
+NOTES = {
+    "gtin_invalid": "GTIN values dropped (wrong length or check digit)",
+    "category_slug": "categories matched by slug",
+    "category_name": "categories matched by name",
+    "category_unmapped": "offers without a mapped category",
+}
+
+
 @dataclass(slots=True)
 class Mapped:
     offers: list[Offer] = field(default_factory=list)
     #: (variant id, missing field) for every variant left out
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: key of :data:`NOTES` -> count, over the offers sent
+    notes: Counter[str] = field(default_factory=Counter)
+
+
+def report(left_out: Mapping[str, int], notes: Mapping[str, int]) -> str:
+    """ "left out: 2 without price; 3 GTIN values dropped (...), 5 categories matched by
+    slug" for a sync log or the dashboard ("" when there is nothing to say)."""
+    parts = []
+    left = ", ".join(f"{n} without {f}" for f, n in sorted(left_out.items()) if n)
+    if left:
+        parts.append(f"left out: {left}")
+    noted = ", ".join(f"{notes[k]} {label}" for k, label in NOTES.items() if notes.get(k))
+    if noted:
+        parts.append(noted)
+    return "; ".join(parts)
 
 
 # -- single rules ---------------------------------------------------------------------------
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: what XML 1.0 cannot carry (C0 controls but tab, LF, CR; surrogates; U+FFFE/U+FFFF), and
+#: DEL and the C1 controls, which Google shows as garbage
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """``text`` without the characters of :data:`UNSAFE`."""
+    return UNSAFE.sub("", text)
 
 
 def truncate(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut at a word boundary with an ellipsis;
-    control characters (which XML cannot carry) removed."""
-    text = _CONTROL.sub("", text).strip()
+    unsafe characters removed first, so they do not count."""
+    text = clean(text).strip()
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -102,16 +138,26 @@ def description_for(product: Product) -> str:
     return truncate(text, DESCRIPTION_MAX) if text else truncate(product.name, DESCRIPTION_MAX)
 
 
-def attribute_value(product: Product, variant: Variant, slug: str) -> str:
-    """First value of the attribute, the variant's before the product's."""
-    if not slug:
-        return ""
+def attribute_values(product: Product, variant: Variant) -> dict[str, str]:
+    """Attribute slug -> its first non-empty value, the variant's before the product's."""
+    found: dict[str, str] = {}
     attributes: tuple[Attribute, ...] = variant.attributes + product.attributes
     for attribute in attributes:
-        if attribute.slug == slug:
+        if attribute.slug not in found:
             for value in attribute.values:
-                if value.strip():
-                    return value.strip()
+                value = value.strip()
+                if value:
+                    found[attribute.slug] = value
+                    break
+    return found
+
+
+def attribute_value(values: Mapping[str, str], slugs: tuple[str, ...]) -> str:
+    """The value of the first of ``slugs`` that has one (settings list them in priority)."""
+    for slug in slugs:
+        value = values.get(slug)
+        if value:
+            return value
     return ""
 
 
@@ -124,14 +170,33 @@ def age_group_of(value: str) -> str:
     return value if value in AGE_GROUPS else ""
 
 
-def gtins_of(value: str) -> tuple[str, ...]:
-    """GTIN attribute values: digits only, 8/12/13/14 long, up to 10."""
-    found = []
+_GTIN_SEPARATORS = str.maketrans("", "", " -.")
+
+
+def gtin_is_valid(digits: str) -> bool:
+    """A GTIN-8, -12 (UPC), -13 (EAN) or -14 with a correct GS1 check digit."""
+    if len(digits) not in (8, 12, 13, 14) or not digits.isascii() or not digits.isdigit():
+        return False
+    raw = digits.encode()  # ASCII codes: digit + 48
+    # weights 3, 1, 3, ... leftwards from the digit left of the check digit
+    threes, ones = raw[-2::-2], raw[-3::-2]
+    total = 3 * sum(threes) + sum(ones) - 48 * (3 * len(threes) + len(ones))
+    return (10 - total % 10) % 10 == raw[-1] - 48
+
+
+def gtins_of(value: str) -> tuple[tuple[str, ...], int]:
+    """(valid GTINs, up to 10; how many values were dropped as invalid) of an attribute
+    value such as ``"4006381333931"`` or ``"0-12345-67890-5, 4006381333931"``."""
+    found, invalid = [], 0
     for part in value.replace(";", ",").split(","):
-        digits = "".join(c for c in part if c.isdigit())
-        if len(digits) in (8, 12, 13, 14):
+        if not part.strip():
+            continue
+        digits = part.translate(_GTIN_SEPARATORS)
+        if gtin_is_valid(digits):
             found.append(digits)
-    return tuple(found[:GTINS_MAX])
+        else:
+            invalid += 1
+    return tuple(found[:GTINS_MAX]), invalid
 
 
 def images_for(product: Product, variant: Variant) -> tuple[str, ...]:
@@ -141,18 +206,25 @@ def images_for(product: Product, variant: Variant) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.url for m in media if m.url))
 
 
-def category_for(product: Product, mapping: dict[str, str]) -> str:
-    """Google category of the deepest mapped Saleor category (by slug or name)."""
+def category_for(product: Product, mapping: Mapping[str, str]) -> tuple[str, str]:
+    """(Google category, how it matched: "slug", "name" or "" for none) of the deepest
+    Saleor category with a mapping line; at one depth the slug (unique) wins."""
     if not mapping:
-        return ""
-    path = [*product.category_path]
-    if product.category and (not path or path[-1] != product.category):
-        path.append(product.category)
-    for name in reversed(path):
-        found = mapping.get(name.strip().lower())
-        if found:
-            return found
-    return ""
+        return "", ""
+    names = [*product.category_path]
+    if product.category and (not names or names[-1] != product.category):
+        names.append(product.category)
+    slugs = [*product.category_slugs]
+    depth = max(len(names), len(slugs))
+    # both paths run root to leaf: align them on the leaf
+    names = [""] * (depth - len(names)) + names
+    slugs = [""] * (depth - len(slugs)) + slugs
+    for name, slug in zip(reversed(names), reversed(slugs), strict=True):
+        for key, how in ((slug, "slug"), (name, "name")):
+            found = mapping.get(key.strip().lower()) if key else None
+            if found:
+                return found, how
+    return "", ""
 
 
 def prices_for(
@@ -225,7 +297,7 @@ def map_product(
         result.skipped = [(v.id, "listing") for v in product.variants]
         return result
     description = description_for(product)
-    category = category_for(product, settings.categories())
+    category, matched = category_for(product, settings.categories())
     path = product.category_path or ((product.category,) if product.category else ())
     product_type = " > ".join(path)
     for variant in product.variants:
@@ -241,9 +313,11 @@ def map_product(
         if availability is None:
             result.skipped.append((variant.id, "availability"))
             continue
-        attr = partial(attribute_value, product, variant)
-        gtins = gtins_of(attr(settings.gtin_attribute))
+        attr = partial(attribute_value, attribute_values(product, variant))
+        gtins, invalid = gtins_of(attr(settings.gtin_attribute))
         mpn = attr(settings.mpn_attribute)
+        if invalid:
+            result.notes["gtin_invalid"] += invalid
         price, sale, sale_starts, sale_ends = prices
         result.offers.append(
             Offer(
@@ -275,6 +349,8 @@ def map_product(
                 shipping_weight_grams=variant.weight_grams or product.weight_grams,
             )
         )
+    if settings.category_mapping and result.offers:
+        result.notes[f"category_{matched or 'unmapped'}"] += len(result.offers)
     return result
 
 

@@ -1,13 +1,21 @@
 """The Saleor plugin: settings and status from the kernel, plus the feed URLs.
 
-- ``plugins/channel/<channel>/saleor_plugins.google_merchant/feed.xml`` (and ``feed.tsv``)
-  serve the channel's published feed files;
+- ``plugins/channel/<channel>/saleor_plugins.google_merchant/<feed token>/feed.xml`` (and
+  ``feed.tsv``), or ``…/feed.xml`` with HTTP basic auth whose password is the feed token,
+  serve the channel's published feed files. Anything else (no token configured, a wrong
+  or missing token, no feed published yet, an unknown file) gets the 404 Saleor gives
+  for a channel where the plugin is not active: same status, body and headers, so the
+  answers tell a stranger nothing about which channels exist. Tokens are compared in
+  constant time; the token is a secret setting, so the log scrubber knows it;
 - the dashboard's sync status adds the last feed run and the Merchant Center statuses;
 - ticking "Start a full sync" or "Regenerate the feed" and saving starts it in the worker.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +23,10 @@ from django.http import FileResponse, HttpResponseNotFound
 from saleor.core.db.connection import allow_writer
 
 from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
+from ..core.settings import SettingsErrors
 from . import feed, statuses, tasks
 from .connector import GoogleMerchantIntegration
+from .settings import GoogleMerchantSettings
 
 FEED_PATHS = {"feed.xml": "xml", "feed.tsv": "tsv"}
 TRIGGERS = ("start_full_sync", "regenerate_feed")
@@ -49,20 +59,67 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             return configuration
         with allow_writer():
             extra = f"{feed.summary(self.channel.slug)}. {statuses.summary(self.channel.slug)}."
+        extra += f"\n{self._feed_url_line(self.channel.slug)}"
         for item in configuration:
             if item.get("name") == STATUS_FIELD:
                 item["value"] = f"{item.get('value') or ''}\n{extra}".strip()
         return configuration
 
     def webhook(self, request: Any, path: str, previous_value: Any) -> Any:
-        fmt = FEED_PATHS.get(path.strip("/"))
-        if fmt is None:
+        *token, name = (path or "").strip("/").split("/")
+        fmt = FEED_PATHS.get(name)
+        if fmt is None or len(token) > 1:
             return super().webhook(request, path, previous_value)
         if not self.active or self.channel is None:
+            return HttpResponseNotFound()
+        presented = token[0] if token else basic_auth_password(request)
+        if not self._feed_token_matches(presented):
             return HttpResponseNotFound()
         with allow_writer():
             found = feed.open_published(self.channel.slug, fmt)
         if found is None:
-            return HttpResponseNotFound("No feed published yet for this channel.")
+            return HttpResponseNotFound()
         handle, content_type = found
         return FileResponse(handle, content_type=content_type)
+
+    def _feed_token(self) -> str:
+        try:
+            settings = GoogleMerchantSettings.from_configuration(self.configuration)
+        except SettingsErrors:
+            return ""
+        return settings.secret("feed_token")
+
+    def _feed_url_line(self, channel: str) -> str:
+        """Where the feed is served, the token left as a placeholder (the merchant chose
+        it; the dashboard shows secrets masked, and so does this line). Saleor has masked
+        the configuration by now: only whether a token is set can be seen."""
+        token_set = any(
+            i.get("name") == "feed_token" and i.get("value") for i in self.configuration
+        )
+        if not token_set:
+            return "Feed not served: set a feed token to serve it."
+        from saleor.core.utils import build_absolute_uri
+
+        base = build_absolute_uri(f"/plugins/channel/{channel}/{self.PLUGIN_ID}")
+        return (
+            f"Feed URL: {base}/<feed token>/feed.xml (or feed.tsv); or {base}/feed.xml "
+            "with HTTP basic auth, the feed token as password."
+        )
+
+    def _feed_token_matches(self, presented: str) -> bool:
+        expected = self._feed_token()
+        if not expected or not presented:
+            return False
+        return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def basic_auth_password(request: Any) -> str:
+    """The password of an HTTP basic ``Authorization`` header ("" without one)."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded or len(encoded) > 1024:
+        return ""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]

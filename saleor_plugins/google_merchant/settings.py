@@ -7,15 +7,31 @@ import re
 import string
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from pydantic import SecretStr, field_validator
 
 from ..core import secrets
-from ..core.settings import ChannelSettings, Kind, setting
+from ..core.settings import ChannelSettings, Kind, setting, split_list
 
 ACCOUNT_RE = re.compile(r"^(accounts/)?(\d+)$")
 DATA_SOURCE_RE = re.compile(r"^(accounts/(\d+)/dataSources/)?(\d+)$")
 LINK_FIELDS = frozenset({"slug", "product_id", "variant_id", "sku", "channel"})
+#: a Google key is about 2.3 KB; anything far larger is not one (and costs to parse)
+SERVICE_ACCOUNT_MAX = 16_384
+FEED_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+Slugs = tuple[str, ...]
+SLUGS_MAX = 10
+SLUG_RE = re.compile(r"[\w-]{1,250}")  # Saleor's attribute slug: a SlugField of 250
+SLUG_FIELDS = (
+    "brand_attribute", "gtin_attribute", "mpn_attribute", "color_attribute", "size_attribute",
+    "gender_attribute", "age_group_attribute", "material_attribute",
+)  # fmt: skip
+SLUGS_HELP = (
+    "attribute slugs, comma-separated (product types may use different ones); the first "
+    "listed that the variant, else the product, has gives the value."
+)
 
 
 class Condition(StrEnum):
@@ -53,6 +69,16 @@ class GoogleMerchantSettings(ChannelSettings):
         kind=Kind.SECRET_MULTILINE,
         required=True,
     )
+    feed_token: SecretStr | None = setting(
+        None,
+        label="Feed token",
+        help="A secret of 32 to 128 letters, digits, - or _ that you choose (e.g. the output "
+        'of `python -c "import secrets; print(secrets.token_urlsafe(32))"`). The feed is '
+        "served only to a request that presents it: at <plugin URL>/<token>/feed.xml (and "
+        "feed.tsv), or at <plugin URL>/feed.xml with HTTP basic auth (any user name, the "
+        "token as password). Empty: the feed files are not served.",
+        kind=Kind.SECRET,
+    )
     content_language: str = setting(
         "en", label="Content language", help="ISO 639-1 code of the product data, e.g. en."
     )
@@ -67,22 +93,21 @@ class GoogleMerchantSettings(ChannelSettings):
         "or {channel}, e.g. https://shop.example.com/products/{slug}?variant={variant_id}",
         required=True,
     )
-    brand_attribute: str = setting(label="Brand attribute", help="Attribute slug giving the brand.")
-    gtin_attribute: str = setting(label="GTIN attribute", help="Attribute slug giving the GTIN.")
-    mpn_attribute: str = setting(label="MPN attribute", help="Attribute slug giving the MPN.")
-    color_attribute: str = setting(
-        label="Colour attribute", help="Attribute slug giving the colour."
+    brand_attribute: Slugs = setting((), label="Brand attribute", help=f"Brand: {SLUGS_HELP}")
+    gtin_attribute: Slugs = setting((), label="GTIN attribute", help=f"GTIN: {SLUGS_HELP}")
+    mpn_attribute: Slugs = setting((), label="MPN attribute", help=f"MPN: {SLUGS_HELP}")
+    color_attribute: Slugs = setting((), label="Colour attribute", help=f"Colour: {SLUGS_HELP}")
+    size_attribute: Slugs = setting((), label="Size attribute", help=f"Size: {SLUGS_HELP}")
+    gender_attribute: Slugs = setting(
+        (), label="Gender attribute", help=f"Gender (male, female or unisex): {SLUGS_HELP}"
     )
-    size_attribute: str = setting(label="Size attribute", help="Attribute slug giving the size.")
-    gender_attribute: str = setting(
-        label="Gender attribute", help="Attribute slug: male, female or unisex."
-    )
-    age_group_attribute: str = setting(
+    age_group_attribute: Slugs = setting(
+        (),
         label="Age group attribute",
-        help="Attribute slug: adult, kids, toddler, infant or newborn.",
+        help=f"Age group (adult, kids, toddler, infant or newborn): {SLUGS_HELP}",
     )
-    material_attribute: str = setting(
-        label="Material attribute", help="Attribute slug giving the material."
+    material_attribute: Slugs = setting(
+        (), label="Material attribute", help=f"Material: {SLUGS_HELP}"
     )
     default_brand: str = setting(label="Default brand", help="Brand when the attribute is empty.")
     category_mapping: str = setting(
@@ -117,7 +142,7 @@ class GoogleMerchantSettings(ChannelSettings):
         False,
         label="Regenerate the feed on save",
         help="Tick and save: the feed files are rebuilt now and published even if much smaller "
-        "than the last (the box clears itself). Feeds: <plugin URL>/feed.xml and /feed.tsv.",
+        "than the last (the box clears itself). Where they are served: see Feed token.",
     )
 
     @field_validator("merchant_id")
@@ -143,18 +168,33 @@ class GoogleMerchantSettings(ChannelSettings):
     def _service_account(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return value
-        try:
-            info = json.loads(value.get_secret_value())
-        except ValueError:
-            raise ValueError("Service account key must be the JSON file Google gave.") from None
-        if not isinstance(info, dict):
-            raise ValueError("Service account key must be the JSON file Google gave.")
-        missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
-        if missing:
-            raise ValueError(f"Service account key lacks {', '.join(missing)}.")
+        text = value.get_secret_value()
+        problem = service_account_problem(text)
+        if problem:
+            raise ValueError(problem)
         # the whole JSON is scrubbed as a secret; the key inside it must be too
-        secrets.register(str(info["private_key"]).strip())
+        secrets.register(str(json.loads(text)["private_key"]).strip())
         return value
+
+    @field_validator("feed_token")
+    @classmethod
+    def _feed_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not FEED_TOKEN_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("Feed token: 32 to 128 letters, digits, - or _.")
+        return value
+
+    @field_validator(*SLUG_FIELDS, mode="before")
+    @classmethod
+    def _slugs(cls, value: Any) -> Slugs:
+        slugs = split_list(value)
+        if len(slugs) > SLUGS_MAX:
+            raise ValueError(f"At most {SLUGS_MAX} attribute slugs.")
+        for slug in slugs:
+            if not SLUG_RE.fullmatch(slug):
+                raise ValueError(f"{slug[:40]!r} is not an attribute slug.")
+        return slugs
 
     @field_validator("content_language")
     @classmethod
@@ -194,6 +234,42 @@ class GoogleMerchantSettings(ChannelSettings):
 
     def categories(self) -> dict[str, str]:
         return parse_category_mapping(self.category_mapping)
+
+
+@lru_cache(maxsize=16)
+def service_account_problem(text: str) -> str:
+    """Why ``text`` is not a usable service-account key ("" when it is).
+
+    Parsed as the client will use it (google-auth loads the private key), so a key that
+    would only fail at the first sync is refused at save. Cached: settings are parsed for
+    every job, the key rarely changes.
+    """
+    from google.oauth2 import service_account
+
+    if len(text) > SERVICE_ACCOUNT_MAX:
+        return f"Service account key is over {SERVICE_ACCOUNT_MAX:,} characters: not a Google key."
+    try:
+        info = json.loads(text)
+    except ValueError:
+        return "Service account key must be the JSON file Google gave."
+    if not isinstance(info, dict):
+        return "Service account key must be the JSON file Google gave."
+    missing = [k for k in ("type", "client_email", "private_key", "token_uri") if not info.get(k)]
+    if missing:
+        return f"Service account key lacks {', '.join(missing)}."
+    if info["type"] != "service_account":
+        return "Service account key: type must be service_account (not a user or API key)."
+    if not isinstance(info["client_email"], str) or "@" not in info["client_email"]:
+        return "Service account key: client_email is not an e-mail address."
+    if not str(info["token_uri"]).startswith(("https://", "http://")):
+        return "Service account key: token_uri is not a URL."
+    if not isinstance(info["private_key"], str) or "PRIVATE KEY-----" not in info["private_key"]:
+        return "Service account key: private_key is not a PEM private key."
+    try:
+        service_account.Credentials.from_service_account_info(info)
+    except Exception:  # noqa: BLE001 - whatever the reason, the key cannot sign
+        return "Service account key: private_key cannot be loaded (not an RSA PEM key)."
+    return ""
 
 
 @lru_cache(maxsize=64)

@@ -33,6 +33,7 @@ class Plan:
     deletes: list[tuple[str, str]] = field(default_factory=list)  # (offer id, resource name)
     owner: dict[str, str] = field(default_factory=dict)  # offer id -> product id
     skipped: Counter[str] = field(default_factory=Counter)  # missing field -> variants
+    notes: Counter[str] = field(default_factory=Counter)  # mapping.NOTES key -> count
 
     def __len__(self) -> int:
         return len(self.upserts) + len(self.deletes)
@@ -42,6 +43,7 @@ class Plan:
         self.deletes += other.deletes
         self.owner |= other.owner
         self.skipped += other.skipped
+        self.notes += other.notes
 
 
 def plan_product(
@@ -55,6 +57,7 @@ def plan_product(
     """
     plan = Plan()
     mapped = map_product(product, settings, channel, now)
+    plan.notes = mapped.notes
     for offer in mapped.offers:
         body = to_product_input(offer, settings)
         hook().saleor_plugins_provider_payload(

@@ -94,6 +94,7 @@ class FakeMerchant:
     inputs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     http_requests: Counter[str] = field(default_factory=Counter)
+    batch_sizes: list[int] = field(default_factory=list)  # calls in each batch request
     schema_problems: list[str] = field(default_factory=list)
     refuse_token: bool = False
     reject_token: bool = False  # token issued, but the API answers 401
@@ -162,6 +163,7 @@ class FakeMerchant:
         )
         parts = []
         chunks: list[Any] = message.get_payload()  # type: ignore[assignment]
+        self.batch_sizes.append(len(chunks))
         for part in chunks:
             content_id = part["Content-ID"].strip("<>")
             text = str(part.get_payload(decode=False))

@@ -36,9 +36,9 @@ def test_upserts_go_out_in_one_batch_request_and_land_in_our_data_source(
 def test_more_than_a_batch_limit_splits_into_batches(
     merchant: FakeMerchant, gm_settings: GoogleMerchantSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("saleor_plugins.google_merchant.client.BATCH_LIMIT", 10)
+    monkeypatch.setattr(MerchantClient, "batch_limit", 10)
     outcome = MerchantClient(gm_settings).write(bodies(gm_settings, 25))
-    assert outcome.requests == 3 and merchant.http_requests["batch"] == 3
+    assert outcome.requests == 3 and merchant.batch_sizes == [10, 10, 5]
     assert len(merchant.offers()) == 25
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import FileSystemStorage
 
 from saleor_plugins.core import snapshots as s
-from saleor_plugins.google_merchant import feed
-from saleor_plugins.google_merchant.mapping import map_product
+from saleor_plugins.google_merchant import feed, mapping
+from saleor_plugins.google_merchant.mapping import Offer, map_product
 from saleor_plugins.google_merchant.models import FeedRun, FeedStatus
 
 from .conftest import CHANNEL, NOW, MemoryHost, plain_settings, product, variant
@@ -144,3 +146,81 @@ def test_a_smaller_run_above_half_is_published_and_old_files_are_removed(
 def test_nothing_is_served_before_a_feed_is_published(storage: FileSystemStorage) -> None:
     assert feed.open_published(CHANNEL, "xml", storage) is None
     assert feed.open_published(CHANNEL, "csv", storage) is None
+
+
+def every_field_dirty(offer: Offer) -> Offer:
+    """The offer with a control character in every text it carries (and its currency)."""
+    dirty: dict[str, object] = {}
+    for f in dataclasses.fields(offer):
+        value = getattr(offer, f.name)
+        if isinstance(value, str):
+            dirty[f.name] = f"a\x01{value}\x1f"
+        elif isinstance(value, tuple):
+            dirty[f.name] = (*(f"\x0b{v}" for v in value), "\x01", "b\x02")
+        elif isinstance(value, s.Money):
+            dirty[f.name] = s.Money(value.amount, "US\x01D")
+    return dataclasses.replace(offer, **dirty)  # type: ignore[arg-type]
+
+
+def test_a_control_character_in_any_field_leaves_both_files_well_formed() -> None:
+    base = product(variants=(variant(attributes=(s.Attribute("gtin", "G", ("96385074",)),)),),
+                   media=(s.Media("https://i/1.jpg"), s.Media("https://i/2.jpg")))  # fmt: skip
+    settings = plain_settings(gtin_attribute="gtin", category_mapping="shirts = 212")
+    offer = map_product(base, settings, CHANNEL, NOW).offers[0]
+    offer = dataclasses.replace(offer, sale_price=offer.price, sale_starts=NOW, mpn="m",
+                                color="c", size="z", material="w", gender="male",
+                                age_group="adult", availability_date=NOW,
+                                shipping_weight_grams=Decimal(250), identifier_exists=False,
+                                )  # fmt: skip
+    dirty = every_field_dirty(offer)
+    values = feed.feed_values(dirty)
+    assert all(v for v in values.values()), "every feed column carries a value"
+    xml_out, tsv_out = io.StringIO(), io.StringIO()
+    xml, tsv = feed.XmlFeed(xml_out, "Shop\x01", "https://x\x02"), feed.TsvFeed(tsv_out)
+    xml.write(dirty)
+    xml.close()
+    tsv.write(dirty)
+    item = ET.fromstring(xml_out.getvalue()).find("channel/item")  # noqa: S314 - our output
+    assert item is not None
+    assert item.findtext(f"{G}brand") == f"a{offer.brand}"
+    assert item.findtext(f"{G}price") == "19.99 USD"
+    assert [e.text for e in item.findall(f"{G}additional_image_link")] == ["https://i/2.jpg", "b"]
+    assert not mapping.UNSAFE.search(tsv_out.getvalue())
+    assert not mapping.UNSAFE.search(xml_out.getvalue())
+
+
+def test_control_characters_in_attributes_and_category_names_do_not_break_the_feed(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    """The issue's case: only titles and descriptions used to be cleaned."""
+    names = ("brand", "color", "size", "material", "mpn")
+    attributes = tuple(s.Attribute(n, n, (f"{n}\x01value",)) for n in names)
+    MemoryHost.products = {
+        "p1": product("p1", attributes=attributes, category="Shirts\x01",
+                      category_path=("Apparel\x01", "Shirts\x01")),
+    }  # fmt: skip
+    settings = plain_settings(**{f"{n}_attribute": n for n in names})
+    feed.generate(CHANNEL, settings, host, storage=storage)
+    item = ET.fromstring(served("xml", storage)).find("channel/item")  # noqa: S314
+    assert item is not None
+    assert [item.findtext(f"{G}{n}") for n in (*names[:4], "mpn")] == [f"{n}value" for n in names]
+    assert item.findtext(f"{G}product_type") == "Apparel > Shirts"
+    assert "\x01" not in served("tsv", storage)
+
+
+def test_each_run_records_dropped_gtins_and_how_categories_matched(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    bad = (s.Attribute("gtin", "GTIN", ("4006381333932",)),)
+    MemoryHost.products = {
+        "p1": product("p1", (variant("a", attributes=bad),), category_slugs=("apparel", "tops")),
+        "p2": product("p2", (variant("b"), variant("c", prices=()))),
+    }
+    settings = plain_settings(gtin_attribute="gtin", category_mapping="tops = 212\nshirts = 5")
+    run = feed.generate(CHANNEL, settings, host, storage=storage)
+    assert run.skipped == {
+        "price": 1, "gtin_invalid": 1, "category_slug": 1, "category_name": 1,
+    }  # fmt: skip
+    line = feed.summary(CHANNEL)
+    assert "left out: 1 without price; 1 GTIN values dropped" in line
+    assert "1 categories matched by slug, 1 categories matched by name" in line

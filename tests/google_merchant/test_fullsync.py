@@ -10,9 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from saleor_plugins.core import snapshots as s
+from saleor_plugins.core.host import get_host
 from saleor_plugins.core.models import Circuit
-from saleor_plugins.google_merchant import statuses, tasks
+from saleor_plugins.google_merchant import fullsync, statuses, tasks
+from saleor_plugins.google_merchant.client import MerchantClient
 from saleor_plugins.google_merchant.models import StatusReport
+from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
 
 from .conftest import ACCOUNT, CHANNEL, DATA_SOURCE, PAST, product, variant
 from .fake_merchant import FakeMerchant
@@ -36,12 +39,46 @@ def fill(catalogue: dict[str, s.Product], n: int, start: int = 0) -> None:
 def test_full_sync_upserts_the_catalogue_in_batches(
     installed: dict[str, s.Product], merchant: FakeMerchant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("saleor_plugins.google_merchant.fullsync.BATCH_LIMIT", 50)
+    monkeypatch.setattr(MerchantClient, "batch_limit", 50)
     fill(installed, 100)
     line = sync()
     assert len(merchant.offers(SOURCE)) == 200
     assert "200 offers upserted" in line
     assert merchant.http_requests["batch"] == 4 and merchant.http_requests["single"] == 1
+
+
+def test_full_sync_fills_every_batch_to_the_limit(
+    installed: dict[str, s.Product], merchant: FakeMerchant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """36 offers, 4 per product, batches of 10: 10+10+10+6, not 10+2 per 12 gathered."""
+    monkeypatch.setattr(MerchantClient, "batch_limit", 10)
+    for i in range(9):
+        installed[f"p{i}"] = product(f"p{i}", tuple(variant(f"v{i}{x}") for x in "abcd"))
+    line = sync()
+    assert merchant.batch_sizes == [10, 10, 10, 6]
+    assert "36 offers upserted" in line and "in 4 batch requests" in line
+    assert len(merchant.offers(SOURCE)) == 36
+
+
+def test_full_sync_reports_dropped_gtins_and_how_categories_matched(
+    installed: dict[str, s.Product], merchant: FakeMerchant, config: dict[str, Any]
+) -> None:
+    good = (s.Attribute("gtin", "GTIN", ("4006381333931",)),)
+    bad = (s.Attribute("gtin", "GTIN", ("4006381333932",)),)
+    installed["p1"] = product("p1", (variant("a", attributes=good), variant("b", attributes=bad)),
+                              category_slugs=("apparel", "shirts-tops"))  # fmt: skip
+    installed["p2"] = product("p2", (variant("p2-v"),), category_slugs=("apparel", "tees"))
+    mapping = "shirts-tops = 212\nshirts = 5"
+    gm = GoogleMerchantSettings.parse(
+        config | {"gtin_attribute": "gtin", "category_mapping": mapping}
+    )
+    line = fullsync.full_sync(CHANNEL, gm, get_host()).line()
+    assert "1 GTIN values dropped (wrong length or check digit)" in line
+    assert "2 categories matched by slug" in line and "1 categories matched by name" in line
+    sent = merchant.offers(SOURCE)
+    assert sent["a"]["productAttributes"]["gtins"] == ["4006381333931"]
+    assert "gtins" not in sent["b"]["productAttributes"]
+    assert sent["p2-v"]["productAttributes"]["googleProductCategory"] == "5"
 
 
 def test_full_sync_deletes_every_stale_offer_of_ours_and_nothing_else(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -201,6 +202,45 @@ def test_attributes_map_variant_before_product() -> None:
     assert (offer.brand, offer.color, offer.size) == ("Acme", "Red", "XL")
 
 
+def test_each_attribute_setting_takes_a_list_of_slugs_first_listed_wins() -> None:
+    """Product types with different size attributes: each gets its size."""
+    shoe = product("shoe", (variant(attributes=(s.Attribute("shoe-size", "Size", ("42",)),)),))
+    shirt = product("shirt", (variant(attributes=(s.Attribute("size", "Size", ("XL",)),)),))
+    both = product("both", (variant(attributes=(s.Attribute("size", "Size", ("M",)),)),),
+                   attributes=(s.Attribute("shoe-size", "Size", ("40",)),))  # fmt: skip
+    settings = {"size_attribute": "shoe-size, size"}
+    assert [offers(p, **settings)[0].size for p in (shoe, shirt, both)] == ["42", "XL", "40"]
+    assert plain_settings(**settings).size_attribute == ("shoe-size", "size")
+
+
+@pytest.mark.parametrize(
+    ("setting", "field", "value"),
+    [
+        ("brand_attribute", "brand", "Acme"),
+        ("color_attribute", "color", "Red"),
+        ("size_attribute", "size", "XL"),
+        ("material_attribute", "material", "Wool"),
+        ("mpn_attribute", "mpn", "AB-1"),
+        ("gtin_attribute", "gtins", ("4006381333931",)),
+    ],
+)
+def test_every_attribute_setting_reads_the_second_slug_of_its_list(
+    setting: str, field: str, value: object
+) -> None:
+    text = value[0] if isinstance(value, tuple) else value
+    p = product(attributes=(s.Attribute("second", "X", (str(text),)),))
+    assert getattr(offers(p, **{setting: "first,second"})[0], field) == value
+
+
+def test_too_many_or_malformed_attribute_slugs_are_refused_naming_the_field() -> None:
+    with pytest.raises(SettingsErrors) as refused:
+        plain_settings(size_attribute=",".join(f"s{i}" for i in range(11)))
+    assert "size_attribute" in refused.value.errors
+    with pytest.raises(SettingsErrors) as refused:
+        plain_settings(color_attribute="colour; drop table")
+    assert "color_attribute" in refused.value.errors
+
+
 def test_default_brand_when_the_attribute_is_empty() -> None:
     assert (
         offers(product(attributes=()), brand_attribute="brand", default_brand="House")[0].brand
@@ -229,6 +269,41 @@ def test_gtin_and_mpn_set_identifier_exists() -> None:
     assert offers(p, mpn_attribute="mpn")[0].identifier_exists is True
 
 
+@pytest.mark.parametrize(
+    "gtin", ["96385074", "036000291452", "4006381333931", "10012345678902", "0-36000-29145-2"]
+)
+def test_gtins_with_a_correct_gs1_check_digit_are_kept(gtin: str) -> None:
+    p = product(attributes=(s.Attribute("gtin", "GTIN", (gtin,)),))
+    assert offers(p, gtin_attribute="gtin")[0].gtins == (gtin.replace("-", ""),)
+
+
+def test_a_gtin_with_a_wrong_check_digit_is_dropped_counted_and_not_an_identifier() -> None:
+    p = product(attributes=(s.Attribute("gtin", "GTIN", ("4006381333932",)),))
+    result = m.map_product(p, plain_settings(gtin_attribute="gtin"), CHANNEL, NOW)
+    offer = result.offers[0]
+    assert offer.gtins == () and offer.identifier_exists is False
+    assert "gtins" not in m.product_attributes(offer)
+    assert result.notes["gtin_invalid"] == 1
+    assert m.report({}, result.notes) == "1 GTIN values dropped (wrong length or check digit)"
+
+
+def test_of_several_gtins_only_the_invalid_ones_are_dropped() -> None:
+    value = "4006381333931, 4006381333932; 12345"
+    p = product(attributes=(s.Attribute("gtin", "GTIN", (value,)),))
+    result = m.map_product(
+        p, plain_settings(gtin_attribute="gtin", mpn_attribute="mpn"), CHANNEL, NOW
+    )
+    assert result.offers[0].gtins == ("4006381333931",)
+    assert result.offers[0].identifier_exists is True
+    assert result.notes["gtin_invalid"] == 2
+
+
+def test_an_mpn_keeps_identifier_exists_when_the_gtin_is_invalid() -> None:
+    attrs = (s.Attribute("gtin", "GTIN", ("4006381333932",)), s.Attribute("mpn", "MPN", ("AB-1",)))
+    offer = offers(product(attributes=attrs), gtin_attribute="gtin", mpn_attribute="mpn")[0]
+    assert offer.gtins == () and offer.identifier_exists is True
+
+
 def test_no_gtin_nor_mpn_sets_identifier_exists_false() -> None:
     p = product(attributes=(s.Attribute("gtin", "GTIN", ("n/a",)),))
     offer = offers(p, gtin_attribute="gtin")[0]
@@ -247,6 +322,32 @@ def test_category_mapping_uses_the_deepest_mapped_category() -> None:
         == "166"
     )
     assert offer.product_type == "apparel > shirts"
+
+
+def test_category_mapping_matches_a_slug_or_a_name_and_says_which() -> None:
+    by_slug = product("a", category_slugs=("apparel", "shirts-tops"))
+    by_name = product("b", category_slugs=("apparel", "tees"))
+    neither = product("c", category="Hats", category_path=("Hats",), category_slugs=("hats",))
+    mapping = "Shirts-Tops = 212\nshirts = 5"
+    found = [offers(p, category_mapping=mapping)[0].google_product_category
+             for p in (by_slug, by_name, neither)]  # fmt: skip
+    assert found == ["212", "5", ""]
+    notes = sum(
+        (m.map_product(p, plain_settings(category_mapping=mapping), CHANNEL, NOW).notes
+         for p in (by_slug, by_name, neither)),
+        start=Counter[str](),
+    )  # fmt: skip
+    assert notes == {"category_slug": 1, "category_name": 1, "category_unmapped": 1}
+    assert m.report({}, notes) == (
+        "1 categories matched by slug, 1 categories matched by name, "
+        "1 offers without a mapped category"
+    )
+
+
+def test_a_deeper_category_name_beats_a_shallower_slug() -> None:
+    p = product(category_slugs=("apparel-slug", "shirts-slug"))
+    offer = offers(p, category_mapping="apparel-slug = 166\nshirts = 212")[0]
+    assert offer.google_product_category == "212"
 
 
 def test_a_malformed_category_mapping_line_is_refused_with_its_number() -> None:

@@ -8,6 +8,7 @@ refuses for provider calls).
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ GM = "saleor_plugins.google_merchant"
 PLUGIN = "saleor_plugins.google_merchant.plugin.GoogleMerchantPlugin"
 ACCOUNT = "123456"
 SOURCES = {"usd": f"accounts/{ACCOUNT}/dataSources/1", "pln": f"accounts/{ACCOUNT}/dataSources/2"}
+TOKEN = "feed-token_0123456789abcdefghijklmnop"  # the USD channel's; PLN has none
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,8 @@ def active(merchant, pem, channel_USD, channel_PLN) -> FakeMerchant:  # type: ig
             "feed_label": channel.default_country.code,
             "product_url_template": "https://shop.example.com/{channel}/{slug}?v={variant_id}",
         }
+        if channel is channel_USD:
+            config["feed_token"] = TOKEN
         enable(GM, channel, config)
     return merchant
 
@@ -233,20 +237,85 @@ def test_product_delete_deletes_its_offers(
     assert len(active.api_calls("DELETE")) == 1
 
 
-def test_the_feed_url_serves_the_channels_feed(
-    client, active, product_with_image, channel_USD, channel_PLN, media_root
+def basic(password: str, user: str = "google") -> dict[str, str]:
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"HTTP_AUTHORIZATION": f"Basic {encoded}"}
+
+
+def test_the_feed_url_serves_the_channels_feed_to_its_token(
+    client, active, product_with_image, channel_USD, media_root
 ):  # type: ignore[no-untyped-def]
     from saleor_plugins.google_merchant import tasks
 
     tasks.generate_feed(channel_USD.slug, force=True)
     variant = product_with_image.variants.get()
-    response = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.xml")
+    response = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/{TOKEN}/feed.xml")
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert f"<g:id>{variant.pk}</g:id>" in body and "<g:price>10.00 USD</g:price>" in body
-    tsv = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.tsv")
+    tsv = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/{TOKEN}/feed.tsv")
     assert b"".join(tsv.streaming_content).decode().count("\n") == 2
-    assert client.get(f"/plugins/channel/{channel_PLN.slug}/{GM}/feed.xml").status_code == 404
+    # HTTP basic auth (Google's scheduled fetch has a user name and password): any user
+    by_auth = client.get(f"/plugins/channel/{channel_USD.slug}/{GM}/feed.xml", **basic(TOKEN))
+    assert by_auth.status_code == 200
+    assert b"".join(by_auth.streaming_content).decode() == body
+
+
+def answer(response) -> tuple[int, bytes, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    return response.status_code, response.content, sorted(response.headers.items())
+
+
+def test_every_refusal_is_the_404_saleor_gives_for_an_unknown_channel(
+    client, active, product_with_image, channel_USD, channel_PLN, media_root
+):  # type: ignore[no-untyped-def]
+    """Unknown channel, plugin inactive, no token configured, wrong or missing token, no
+    feed published yet: one answer, so nothing tells which channels exist."""
+    from saleor_plugins.google_merchant import tasks
+
+    usd, pln = (f"/plugins/channel/{c.slug}/{GM}" for c in (channel_USD, channel_PLN))
+    saleors = answer(client.get(f"/plugins/channel/no-such-channel/{GM}/{TOKEN}/feed.xml"))
+    assert saleors[0] == 404
+    refusals = {"no feed published yet": client.get(f"{usd}/{TOKEN}/feed.xml")}
+    tasks.generate_feed(channel_USD.slug, force=True)
+    tasks.generate_feed(channel_PLN.slug, force=True)
+    refusals |= {
+        "no token": client.get(f"{usd}/feed.xml"),
+        "wrong token": client.get(f"{usd}/{TOKEN[:-1]}x/feed.xml"),
+        "wrong token, longer": client.get(f"{usd}/{TOKEN}x/feed.xml"),
+        "wrong password": client.get(f"{usd}/feed.tsv", **basic(TOKEN[::-1])),
+        "malformed auth": client.get(f"{usd}/feed.xml", HTTP_AUTHORIZATION="Basic %%%"),
+        "channel without a token": client.get(f"{pln}/{TOKEN}/feed.xml"),
+        "channel without a token, no auth": client.get(f"{pln}/feed.xml"),
+        "unknown file": client.get(f"{usd}/{TOKEN}/feed.csv"),
+    }
+    channel_PLN.pluginconfiguration_set.filter(identifier=GM).update(active=False)
+    refusals["plugin inactive"] = client.get(f"{pln}/{TOKEN}/feed.xml")
+    assert {name: answer(r) for name, r in refusals.items()} == dict.fromkeys(refusals, saleors)
+    assert client.get(f"{usd}/{TOKEN}/feed.xml").status_code == 200
+
+
+PLUGIN_QUERY = """
+query($id: ID!) {
+  plugin(id: $id) { channelConfigurations { channel { slug } configuration { name value } } }
+}
+"""
+
+
+def test_the_dashboard_says_where_the_feed_is_without_showing_the_token(
+    staff_api_client, permission_manage_plugins, active, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    data = get_graphql_content(staff_api_client.post_graphql(PLUGIN_QUERY, {"id": GM}))
+    configs = {
+        c["channel"]["slug"]: {i["name"]: i["value"] for i in c["configuration"]}
+        for c in data["data"]["plugin"]["channelConfigurations"]
+    }
+    usd, pln = configs[channel_USD.slug], configs[channel_PLN.slug]
+    url = f"/plugins/channel/{channel_USD.slug}/{GM}/<feed token>/feed.xml"
+    assert url in usd["sync_status"]
+    assert TOKEN not in str(configs)
+    assert usd["feed_token"] == TOKEN[-4:]  # Saleor's mask
+    assert "Feed not served: set a feed token" in pln["sync_status"]
 
 
 def test_reading_the_catalogue_costs_the_same_queries_per_page_whatever_its_size(

@@ -280,6 +280,7 @@ def test_product_maps_prices_listings_stocks_attributes_and_weight(product, chan
     )
     assert snap.product_type == product.product_type.name
     assert (snap.category, snap.category_path) == ("Default", ("Default",))
+    assert snap.category_slugs == ("default",)
     assert snap.listings == (
         s.ChannelListing(
             channel_USD.slug, True, True, datetime.datetime(1999, 1, 1, tzinfo=datetime.UTC)
@@ -420,6 +421,7 @@ def test_paged_products_carry_every_relation(catalogue, channel_USD, channel_PLN
     assert [p.id for p in snaps] == [str(p.pk) for p in catalogue]
     p = snaps[0]
     assert p.category_path == ("Default", "Knitwear")
+    assert p.category_slugs == ("default", "knitwear")
     assert p.description.startswith("Soft & warm")
     assert [m.url.rsplit("/", 1)[-1] for m in p.media] == ["p-0-0.jpg", "p-0-1.jpg"]
     assert {x.channel for x in p.listings} == {channel_USD.slug, channel_PLN.slug}

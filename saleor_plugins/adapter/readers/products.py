@@ -186,7 +186,7 @@ def _variant(
 
 def snapshot(
     product: Any,
-    category_path: tuple[str, ...],
+    category_path: tuple[tuple[str, str], ...],
     attributes: dict[int, tuple[s.Attribute, ...]],
 ) -> s.Product:
     weight = grams(product.weight)
@@ -199,7 +199,8 @@ def snapshot(
         description=richtext.render(product.description) or product.description_plaintext,
         product_type=product.product_type.name,
         category=product.category.name if product.category is not None else "",
-        category_path=category_path,
+        category_path=tuple(name for name, _ in category_path),
+        category_slugs=tuple(slug for _, slug in category_path),
         variants=tuple(
             _variant(v, weight, attributes.get(v.pk, ())) for v in product.variants.all()
         ),
@@ -221,8 +222,8 @@ def snapshot(
     )
 
 
-def category_paths(categories: Iterable[Any]) -> dict[int, tuple[str, ...]]:
-    """Root-to-leaf names of each category, from one query over their trees (MPTT)."""
+def category_paths(categories: Iterable[Any]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Root-to-leaf (name, slug) of each category, from one query over their trees (MPTT)."""
     from saleor.product.models import Category
 
     wanted = {c.pk: c for c in categories}
@@ -232,17 +233,17 @@ def category_paths(categories: Iterable[Any]) -> dict[int, tuple[str, ...]]:
     depth = max(c.level for c in wanted.values())
     ancestors = list(
         Category.objects.filter(tree_id__in=trees, level__lt=depth)
-        .only("pk", "name", "tree_id", "lft", "rght", "level")
+        .only("pk", "name", "slug", "tree_id", "lft", "rght", "level")
         .order_by("level")
     )
-    paths: dict[int, tuple[str, ...]] = {}
+    paths: dict[int, tuple[tuple[str, str], ...]] = {}
     for pk, c in wanted.items():
         above = [
-            a.name
+            (a.name, a.slug)
             for a in ancestors
             if a.tree_id == c.tree_id and a.lft < c.lft and a.rght > c.rght
         ]
-        paths[pk] = (*above, c.name)
+        paths[pk] = (*above, (c.name, c.slug))
     return paths
 
 
