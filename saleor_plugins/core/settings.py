@@ -186,12 +186,6 @@ class ChannelSettings(BaseModel):
             if len(str(value)) > limit:
                 errors[name] = f"{label} is too long: at most {limit:,} characters."
                 values.pop(name, None)
-            elif cls.kind_of(name) in SECRET_KINDS and len(str(value).strip()) < secrets.MIN_LEN:
-                errors[name] = (
-                    f"{label} is too short to be kept out of logs: "
-                    f"use at least {secrets.MIN_LEN} characters."
-                )
-                values.pop(name, None)
         try:
             instance = cls.model_validate(values, context={"active": active})
         except PydanticValidationError as e:
@@ -206,6 +200,16 @@ class ChannelSettings(BaseModel):
             raise SettingsErrors(errors) from None
         if errors:
             raise SettingsErrors(errors)
+        # a secret the scrubber cannot hide without masking ordinary words is never used
+        # (checked once the field is valid: its own message says more when it is not)
+        short = {
+            name: f"{cls._extra(name).get('label', name)} is too short to be kept out of logs: "
+            f"use at least {secrets.MIN_LEN} characters."
+            for name in cls.secret_fields()
+            if 0 < len(_plain(getattr(instance, name)).strip()) < secrets.MIN_LEN
+        }
+        if short:
+            raise SettingsErrors(short)
         if active:
             together = instance.validate_together()
             if together:
@@ -224,6 +228,10 @@ class ChannelSettings(BaseModel):
         if isinstance(value, SecretStr):
             return value.get_secret_value()
         return str(value or "")
+
+
+def _plain(value: Any) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
 
 
 def split_list(value: Any) -> tuple[str, ...]:

@@ -72,7 +72,7 @@ def test_a_key_mangled_in_the_middle_is_refused(private_key_pem: str) -> None:
 def test_text_that_is_not_a_json_key_is_refused() -> None:
     assert "JSON file Google gave" in refusal(service_account_json="not json")
     assert "JSON file Google gave" in refusal(service_account_json="[1, 2]")
-    assert "over 16,384 characters" in refusal(service_account_json="{" + " " * 20_000 + "}")
+    assert "at most 16,384 characters" in refusal(service_account_json="{" + " " * 20_000 + "}")
 
 
 @pytest.mark.parametrize("token", ["short", "x" * 31, "y" * 129, "with spaces " * 4, "é" * 40])
