@@ -25,7 +25,7 @@ from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
 from ..core.settings import SettingsErrors
 from . import mapping
 from .connector import StripeIntegration
-from .gateway import DECLINED, PaymentRequest, Result, StripeGateway
+from .gateway import RECORDED, UNKNOWN, PaymentRequest, Result, StripeGateway
 from .settings import StripeSettings
 
 NOT_CONFIGURED = "Stripe is not configured for this channel."
@@ -63,24 +63,39 @@ def to_gateway_response(result: Result) -> GatewayResponse:
     )
 
 
+#: what a gateway transaction of each operation may be recorded as
+_KINDS = {
+    TransactionKind.CAPTURE: {TransactionKind.CAPTURE},
+    TransactionKind.REFUND: {TransactionKind.REFUND, TransactionKind.REFUND_FAILED},
+}
+ALREADY_REFUNDED = (
+    "Stripe had already made this refund ({refund}) when the earlier attempt got no "
+    "answer; it is recorded on the order now. Refund again to refund more."
+)
+
+
 def sequence(payment: PaymentData, kind: str) -> int:
-    """Successful operations of ``kind`` this plugin already made on the payment."""
+    """Operations of ``kind`` this plugin made on the payment whose outcome is known.
+
+    A call that got no answer (outcome ``unknown``: a timeout, a 5xx) is not counted, so
+    the next call repeats its idempotency key: Stripe replays what it did, if anything,
+    and never does it twice. A success or a refusal is counted: the next call is new.
+    """
+    kinds = _KINDS.get(kind, {kind})
     return sum(
         1
         for t in payment.transactions
-        if t.kind == kind
-        and t.is_success
+        if t.kind in kinds
         and (t.gateway_response or {}).get("source") == SOURCE_GATEWAY
+        and (t.is_success or (t.gateway_response or {}).get("outcome") != UNKNOWN)
     )
 
 
-def declined_attempts(payment: PaymentData) -> int:
-    """Attempts on this payment the customer's bank or 3-D Secure refused."""
-    return sum(
-        1
-        for t in payment.transactions
-        if not t.is_success and (t.gateway_response or {}).get("outcome") == DECLINED
-    )
+def recorded_refund(payment_id: int, refund_id: str) -> bool:
+    """Whether Saleor already holds this Stripe refund (recorded from its webhook)."""
+    return Transaction.objects.filter(
+        payment_id=payment_id, kind=TransactionKind.REFUND, is_success=True, token=refund_id
+    ).exists()
 
 
 def already_recorded(payment: PaymentData) -> GatewayResponse | None:
@@ -201,10 +216,7 @@ class StripeGatewayPlugin(IntegrationPlugin):
         done = already_recorded(payment_information)
         if done is not None:
             return done
-        request = replace(
-            self._request(payment_information), sequence=declined_attempts(payment_information)
-        )
-        return to_gateway_response(gateway.process(request))
+        return to_gateway_response(gateway.process(self._request(payment_information)))
 
     def authorize_payment(self, payment_information: PaymentData, previous_value: Any) -> Any:
         return self.process_payment(payment_information, previous_value)
@@ -236,7 +248,18 @@ class StripeGatewayPlugin(IntegrationPlugin):
         if gateway is None:
             return self._not_configured(payment_information, TransactionKind.REFUND)
         request = self._request(payment_information, TransactionKind.REFUND)
-        return to_gateway_response(gateway.refund(request))
+        result = gateway.refund(request)
+        if result.is_success and recorded_refund(
+            payment_information.payment_id, result.transaction_id
+        ):
+            # a retry after a timeout: Stripe replayed the refund its webhook recorded
+            result = replace(
+                result,
+                is_success=False,
+                error=ALREADY_REFUNDED.format(refund=result.transaction_id),
+                raw={**result.raw, "outcome": RECORDED},
+            )
+        return to_gateway_response(result)
 
     def void_payment(self, payment_information: PaymentData, previous_value: Any) -> Any:
         if not self.active:

@@ -20,6 +20,7 @@ import dataclasses
 import logging
 from typing import Any
 
+import graphene
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -48,15 +49,48 @@ logger = logging.getLogger("saleor_plugins.stripe")
 SOURCE_WEBHOOK = "webhook"
 
 
-def _payment(intent_id: str) -> Payment | None:
-    if not intent_id:
+def _payment_pk(value: str) -> int | None:
+    """The pk in ``saleor_payment_id`` metadata (a GraphQL id, or a pk)."""
+    if value.isdigit():
+        return int(value)
+    try:
+        kind, pk = graphene.Node.from_global_id(value)
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
-    return (
-        Payment.objects.filter(gateway=PLUGIN_ID)
-        .filter(Q(psp_reference=intent_id) | Q(transactions__token=intent_id))
-        .order_by("-pk")
-        .first()
-    )
+    return int(pk) if kind == "Payment" and str(pk).isdigit() else None
+
+
+def _payment(event: mapping.PaymentEvent) -> Payment | None:
+    """The Saleor payment an event is about: by the intent id Saleor recorded, else by
+    the metadata the intent carries (the answer to the call that charged may never
+    have reached Saleor). A payment the shopper gave up for a new payment of the same
+    checkout and amount hands the charge to that one: the checkout is paid once."""
+    ours = Payment.objects.filter(gateway=PLUGIN_ID)
+    found = None
+    if event.intent_id:
+        found = (
+            ours.filter(Q(psp_reference=event.intent_id) | Q(transactions__token=event.intent_id))
+            .order_by("-pk")
+            .first()
+        )
+    pk = _payment_pk(event.saleor_payment_id) if event.saleor_payment_id else None
+    if found is None and pk is not None:
+        found = ours.filter(pk=pk).first()
+    if found is None and event.checkout_token:
+        found = ours.filter(checkout_id=event.checkout_token).order_by("-pk").first()
+    if found is not None and not found.is_active and found.checkout_id:
+        successor = (
+            ours.filter(
+                checkout_id=found.checkout_id,
+                is_active=True,
+                total=found.total,
+                currency=found.currency,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        found = successor or found
+    return found
 
 
 def _channel_of(payment: Payment) -> str | None:
@@ -113,9 +147,23 @@ def _note(payment: Payment, message: str) -> None:
 
 
 class SaleorPaymentHost:
+    def channel_of(self, event: mapping.PaymentEvent) -> str | None:
+        found = _payment(event)
+        return _channel_of(found) if found is not None else None
+
     def apply(self, channel: str, event: mapping.PaymentEvent) -> str:
-        found = _payment(event.intent_id)
+        found = _payment(event)
         if found is None:
+            ours = event.saleor_payment_id or event.checkout_token
+            if ours and event.kind in (mapping.SUCCEEDED, mapping.CAPTURABLE):
+                # money taken for a payment Saleor no longer has: never kept silently
+                raise PermanentError(
+                    f"Stripe took {event.amount} {event.currency} ({event.intent_id}) for "
+                    f"Saleor payment {event.saleor_payment_id or '?'} of checkout "
+                    f"{event.checkout_token or '?'}, which Saleor does not have: refund "
+                    "or cancel it in the Stripe dashboard",
+                    provider="stripe",
+                )
             return f"no Saleor payment for {event.intent_id or 'this event'}"
         if _channel_of(found) not in (None, channel):
             return "payment belongs to another channel"
@@ -229,21 +277,32 @@ class SaleorPaymentHost:
     def _on_refunded(
         self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
     ) -> str:
-        known = sum(
-            (
-                t.amount
-                for t in payment.transactions.filter(kind=TransactionKind.REFUND, is_success=True)
-            ),
-            start=mapping.from_minor(0, payment.currency),
+        """Record each Stripe refund Saleor lacks, by its id (the gateway records the
+        refunds it made under the same id), never beyond Stripe's refunded total."""
+        recorded = list(payment.transactions.filter(kind=TransactionKind.REFUND, is_success=True))
+        known_ids = {t.token for t in recorded}
+        missing = event.amount - sum(
+            (t.amount for t in recorded), start=mapping.from_minor(0, payment.currency)
         )
-        missing = event.amount - known
-        if missing <= 0:
+        added: list[str] = []
+        for refund in event.refunds:
+            if missing <= 0:
+                break
+            if refund.id in known_ids or refund.status not in mapping.REFUND_MADE:
+                continue
+            amount = min(refund.amount, missing)
+            _record(
+                payment,
+                TransactionKind.REFUND,
+                refund.id,
+                dataclasses.replace(event, amount=amount),
+            )
+            missing -= amount
+            added.append(f"{refund.id} ({amount} {event.currency})")
+        if not added:
             return "refunds already recorded"
-        token = f"{event.object_id}:refunded:{event.amount}"
-        refund = dataclasses.replace(event, amount=missing)
-        _record(payment, TransactionKind.REFUND, token, refund)
-        _note(payment, f"Stripe refunded {missing} {event.currency} outside Saleor.")
-        return f"refund of {missing} made in Stripe recorded"
+        _note(payment, f"Stripe refund recorded from Stripe's notification: {', '.join(added)}.")
+        return f"refunds recorded: {', '.join(added)}"
 
     def _on_refund_updated(
         self, payment: Payment, checkout: Checkout | None, event: mapping.PaymentEvent
