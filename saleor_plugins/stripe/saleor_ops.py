@@ -338,6 +338,14 @@ def load_configuration(channel: str) -> list[dict[str, Any]]:
     return list(config.configuration)
 
 
+def active_configurations() -> dict[str, list[dict[str, Any]]]:
+    """The configuration of every channel where the plugin is active."""
+    rows = PluginConfiguration.objects.filter(
+        identifier=PLUGIN_ID, active=True, channel__isnull=False
+    ).select_related("channel")
+    return {row.channel.slug: list(row.configuration) for row in rows}
+
+
 def save_webhook_secret(channel: str, secret: str) -> None:
     with transaction.atomic():
         config = PluginConfiguration.objects.select_for_update().get(
