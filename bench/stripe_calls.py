@@ -9,7 +9,7 @@ and not counted. Also prints the median wall time of each flow against the local
 The gateway records each intent it creates (one per checkout and amount), so the run
 uses the kernel benchmarks' own database (``core_common.setup``).
 
-Run: .venv/bin/python bench/stripe_calls.py [--runs 50]
+Run: ./run bench stripe (or python bench/stripe_calls.py --runs 50 in the project venv)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stripe
-from core_common import setup
+from core_common import result, setup
 
 setup()
 
@@ -151,6 +151,8 @@ def main() -> None:
     print(f"{'flow':50} {'calls (mean)':>12} {'calls (max)':>11} {'median ms':>10}")
     for name, mean, most, median in table:
         print(f"{name:50} {mean:12.2f} {most:11d} {median:10.1f}")
+    for name, mean, _, _ in table:
+        result("stripe_calls", f"Stripe calls: {name}", f"{mean:.2f}")
 
 
 if __name__ == "__main__":

@@ -344,7 +344,7 @@ class StripeGateway:
         # a retry of this confirm repeats the key; after a decline the intent's latest
         # charge is the failed one, so trying again (even the same card) is a new key
         attempt = mapping.object_id(intent.get("latest_charge")) or "first"
-        key = mapping.idempotency_key(intent_id, "confirm", method, attempt)
+        key = f"saleor-intent:{intent_id}:confirm:{method[:80]}:{attempt[:80]}"
         try:
             return self.client.confirm_intent(intent_id, params, key)
         except PermanentError as e:
