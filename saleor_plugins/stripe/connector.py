@@ -5,10 +5,10 @@ Payment operations (``process_payment`` …) are synchronous Saleor calls and li
 webhooks the kernel stored: each event is reduced to a :class:`~.mapping.PaymentEvent`
 and applied to the store's payment records by a :class:`PaymentHost`.
 
-The host that knows Saleor's payments lives in :mod:`.saleor_ops` (it imports Saleor);
-this module only knows the protocol. It is registered by importing that module, which
-happens lazily here when Saleor is importable, so the connector stays Saleor-free and
-the tests register a recording host instead.
+The host that knows Saleor's payments lives in :mod:`.plugin` (the only module that
+imports Saleor); this module only knows the protocol. It is registered by importing that
+module, which happens lazily here when Saleor is importable, so the connector stays
+Saleor-free and the tests register a recording host instead.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def register_payment_host(host: PaymentHost | None) -> None:
 
 def payment_host() -> PaymentHost:
     if _host is None and importlib.util.find_spec("saleor") is not None:
-        importlib.import_module("saleor_plugins.stripe.saleor_ops")  # registers itself
+        importlib.import_module("saleor_plugins.stripe.plugin")  # registers the host
     if _host is None:
         raise TransientError("no payment host registered to apply Stripe events", provider="stripe")
     return _host

@@ -696,3 +696,26 @@ def test_an_event_reaches_its_payments_channel_whichever_endpoint_gets_it(
     payment = Payment.objects.get()
     refunds = payment.transactions.filter(kind="refund", is_success=True)
     assert [t.amount for t in refunds] == [Decimal("2.50")]
+
+
+def test_channels_of_one_account_are_registered_on_one_endpoint(fake, channel_USD, channel_PLN):  # type: ignore[no-untyped-def]
+    from saleor_plugins.stripe import plugin
+    from saleor_plugins.stripe.management.commands.saleor_plugins_stripe_register_webhook import (
+        register,
+    )
+
+    base = "https://api.shop.example.com"
+    for channel in (channel_USD, channel_PLN):
+        activate(channel, webhook_secret="")
+    stored = {
+        "load": plugin.load_configuration,
+        "save": plugin.save_webhook_secret,
+        "others": plugin.active_configurations,
+    }
+    first = register(channel_USD.slug, base, **stored)
+    second = register(channel_PLN.slug, base, **stored)
+    assert first.created and not second.created
+    assert second.shared_with == channel_USD.slug
+    assert [e["id"] for e in fake.state.endpoints.values()] == [first.endpoint_id]
+    secret = {i["name"]: i["value"] for i in plugin.load_configuration(channel_USD.slug)}
+    assert secret["webhook_secret"].startswith("whsec_")

@@ -72,16 +72,16 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=SETUP_TIMEOUT[1])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ... import saleor_ops  # Saleor's configuration storage
+        from ... import plugin  # Saleor's configuration storage
 
         base_url = options["base_url"] or _site_url()
         try:
             result = register(
                 options["channel"],
                 base_url,
-                load=saleor_ops.load_configuration,
-                save=saleor_ops.save_webhook_secret,
-                others=saleor_ops.active_configurations,
+                load=plugin.load_configuration,
+                save=plugin.save_webhook_secret,
+                others=plugin.active_configurations,
                 timeout=(min(3.0, options["timeout"]), options["timeout"]),
             )
         except IntegrationError as e:
