@@ -461,6 +461,17 @@ class SaleorPaymentHost:
             try_void_or_refund_inactive_payment(
                 payment, txn, get_plugins_manager(allow_replica=False)
             )
+            undone = payment.transactions.filter(
+                kind__in=[TransactionKind.REFUND, TransactionKind.VOID], is_success=True
+            )
+            if not undone.exists():
+                # Saleor only logs a failed refund: the job retries, then dies visibly
+                raise TransientError(
+                    f"Stripe took {event.amount} {event.currency} ({event.intent_id}) for "
+                    f"payment {payment.pk}, which is no longer active, and refunding it "
+                    "failed",
+                    provider="stripe",
+                )
             return "payment no longer active: voided or refunded"
         if payment.order_id:
             if txn is None:

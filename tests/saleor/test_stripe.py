@@ -719,3 +719,34 @@ def test_channels_of_one_account_are_registered_on_one_endpoint(fake, channel_US
     assert [e["id"] for e in fake.state.endpoints.values()] == [first.endpoint_id]
     secret = {i["name"]: i["value"] for i in plugin.load_configuration(channel_USD.slug)}
     assert secret["webhook_secret"].startswith("whsec_")
+
+
+def test_a_late_charge_for_an_abandoned_payment_is_refunded(
+    api_client, client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    intent = _timed_out_checkout(api_client, fake, checkout_ready_to_complete)
+    Payment.objects.update(is_active=False)  # given up (no newer payment to take it)
+    _post(client, channel_USD, fake, "payment_intent.succeeded", intent)
+    assert fake.state.effects["refunded"] == intent["amount"]  # not kept
+    assert not Order.objects.exists()
+
+
+def test_a_late_charge_whose_refund_fails_is_not_a_silent_success(
+    api_client, client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    intent = _timed_out_checkout(api_client, fake, checkout_ready_to_complete)
+    Payment.objects.update(is_active=False)
+    fake.state.fail_next.append((500, {"error": {"type": "api_error", "message": "down"}}))
+    body = json.dumps(event(fake.state, "payment_intent.succeeded", intent)).encode()
+    _send(client, channel_USD, body)
+    [job] = Job.objects.filter(integration=PLUGIN_ID)
+    assert delivery.deliver(job.id).outcome == "retry"
+    job.refresh_from_db()
+    assert "refunding it failed" in job.last_error
