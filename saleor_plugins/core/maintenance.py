@@ -28,6 +28,7 @@ from .integration import CustomerRoute
 from .models import Attempt, Job, JobStatus
 from .outbox import Target, emit_many
 from .registry import integrations
+from .webhooks import prune as prune_inbound
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def sweep(*, grace: timedelta = GRACE, now_offset: timedelta = timedelta(0)) -> 
     Job.objects.filter(
         status__in=[JobStatus.SUCCEEDED, JobStatus.SKIPPED], finished_at__lt=cutoff
     ).delete()
+    prune_inbound(cutoff)
     return sent
 
 

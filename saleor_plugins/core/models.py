@@ -122,7 +122,11 @@ class Attempt(models.Model):
 
 
 class InboundEvent(models.Model):
-    """A verified provider webhook, stored raw before it is processed (once)."""
+    """A verified provider webhook, stored before it is processed (once per integration).
+
+    ``payload`` holds what processing needs, as the integration's receiver trimmed it
+    (no provider secret, no customer details); rows are pruned with the jobs.
+    """
 
     integration = models.CharField(max_length=100)
     channel = models.CharField(max_length=255)
@@ -138,6 +142,9 @@ class InboundEvent(models.Model):
                 fields=["integration", "provider_event_id"],
                 name="saleor_plugins_inbound_once",
             )
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], name="saleor_plugins_inbound_received"),
         ]
 
 

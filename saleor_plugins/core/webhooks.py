@@ -2,9 +2,16 @@
 
 A receiver (one per integration) verifies the request and returns the events it carries;
 it raises :class:`Rejected` for a missing or forged signature, *before anything is
-written*. Each event is stored raw once per provider event id (a unique constraint makes
+written*. Each event is stored once per provider event id (a unique constraint makes
 concurrent duplicates safe) and handed to the kernel as a ``webhook_received`` job, so the
 processing happens in a worker, not in the provider's request.
+
+What is stored is the receiver's ``payload``: only what processing needs (a receiver
+drops the provider's secrets and the customer's details), and it is kept as long as the
+jobs: :func:`prune` deletes events past the sync log's retention whose jobs are done.
+Events are stored once per *integration*, not per channel: channels sharing a provider
+account receive the same events, and the integration hands an event that belongs to
+another channel over with :func:`forward`.
 """
 
 from __future__ import annotations
@@ -13,13 +20,15 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Cast
 
 from . import secrets
 from .events import EventType
-from .models import InboundEvent
+from .models import InboundEvent, Job, JobStatus
 from .outbox import emit
 from .settings import ChannelSettings, SettingsErrors
 
@@ -38,7 +47,7 @@ class Rejected(Exception):
 class VerifiedEvent:
     id: str
     type: str
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # what processing needs, nothing more (it is stored)
 
 
 class Receiver(Protocol):
@@ -100,3 +109,36 @@ def store(integration: str, channel: str, event: VerifiedEvent) -> bool:
     except IntegrityError:
         return False  # the same provider event id, received before (or concurrently)
     return True
+
+
+def forward(inbound: InboundEvent, channel: str) -> bool:
+    """Hand a stored event to the integration's installation in another channel.
+
+    Once per channel, however often the caller's job runs: the job's dedupe key is the
+    stored event. False when that channel already had it.
+    """
+    return bool(
+        emit(
+            EventType.WEBHOOK_RECEIVED,
+            str(inbound.pk),
+            [(inbound.integration, channel)],
+            payload={"type": inbound.event_type, "provider_event_id": inbound.provider_event_id},
+        )
+    )
+
+
+def prune(cutoff: datetime) -> int:
+    """Delete events received before ``cutoff`` that no pending, running or dead job needs.
+
+    A dead job keeps its event for replay; the jobs themselves are pruned by the sweep.
+    """
+    needed = Job.objects.filter(
+        event=EventType.WEBHOOK_RECEIVED,
+        object_type=EventType.WEBHOOK_RECEIVED.object_type,
+        integration=models.OuterRef("integration"),
+        object_id=Cast(models.OuterRef("pk"), output_field=models.CharField()),
+        status__in=[JobStatus.PENDING, JobStatus.RUNNING, JobStatus.DEAD],
+    )
+    old = InboundEvent.objects.filter(received_at__lt=cutoff).exclude(models.Exists(needed))
+    deleted, _ = old.delete()
+    return deleted

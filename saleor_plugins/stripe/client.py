@@ -140,6 +140,9 @@ class StripeClient:
         params = {"expand": expand} if expand else None
         return self.request("get", f"/v1/payment_intents/{intent_id}", params)
 
+    def update_intent(self, intent_id: str, params: dict[str, Any], key: str) -> dict[str, Any]:
+        return self.request("post", f"/v1/payment_intents/{intent_id}", params, idempotency_key=key)
+
     def confirm_intent(self, intent_id: str, params: dict[str, Any], key: str) -> dict[str, Any]:
         path = f"/v1/payment_intents/{intent_id}/confirm"
         return self.request("post", path, params, idempotency_key=key)
@@ -154,6 +157,11 @@ class StripeClient:
 
     def create_refund(self, params: dict[str, Any], key: str) -> dict[str, Any]:
         return self.request("post", "/v1/refunds", params, idempotency_key=key)
+
+    def list_refunds(self, intent_id: str) -> list[dict[str, Any]]:
+        """The intent's refunds, newest first (Stripe's order), at most 100."""
+        page = self.request("get", "/v1/refunds", {"payment_intent": intent_id, "limit": 100})
+        return list(page.get("data") or [])
 
     def create_customer(self, params: dict[str, Any], key: str) -> dict[str, Any]:
         return self.request("post", "/v1/customers", params, idempotency_key=key)

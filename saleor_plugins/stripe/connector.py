@@ -5,10 +5,10 @@ Payment operations (``process_payment`` …) are synchronous Saleor calls and li
 webhooks the kernel stored: each event is reduced to a :class:`~.mapping.PaymentEvent`
 and applied to the store's payment records by a :class:`PaymentHost`.
 
-The host that knows Saleor's payments lives in :mod:`.saleor_ops` (it imports Saleor);
-this module only knows the protocol. It is registered by importing that module, which
-happens lazily here when Saleor is importable, so the connector stays Saleor-free and
-the tests register a recording host instead.
+The host that knows Saleor's payments lives in :mod:`.plugin` (the only module that
+imports Saleor); this module only knows the protocol. It is registered by importing that
+module, which happens lazily here when Saleor is importable, so the connector stays
+Saleor-free and the tests register a recording host instead.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+from dataclasses import replace
 from typing import Any, Protocol
 
+from ..core import webhooks
 from ..core.errors import AuthenticationError, IntegrationError, TransientError
 from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import InboundEvent
+from ..core.settings import SettingsErrors
 from . import mapping
 from .client import StripeClient
 from .settings import StripeSettings
@@ -33,6 +36,9 @@ PLUGIN_ID = "saleor_plugins.stripe"
 
 
 class PaymentHost(Protocol):
+    def channel_of(self, event: mapping.PaymentEvent) -> str | None:
+        """The channel of the store's payment the event is about (None: no payment)."""
+
     def apply(self, channel: str, event: mapping.PaymentEvent) -> str:
         """Record the event on the store's payment (idempotently); return a short detail."""
 
@@ -47,7 +53,7 @@ def register_payment_host(host: PaymentHost | None) -> None:
 
 def payment_host() -> PaymentHost:
     if _host is None and importlib.util.find_spec("saleor") is not None:
-        importlib.import_module("saleor_plugins.stripe.saleor_ops")  # registers itself
+        importlib.import_module("saleor_plugins.stripe.plugin")  # registers the host
     if _host is None:
         raise TransientError("no payment host registered to apply Stripe events", provider="stripe")
     return _host
@@ -74,6 +80,13 @@ class StripeIntegration(Integration):
         return f"stripe:{settings.publishable_key}"
 
     def on_webhook_received(self, job: JobContext) -> Outcome:
+        """Apply a stored event in the channel its payment belongs to.
+
+        Channels sharing a Stripe account share its events, and the kernel stores each
+        event once, whichever channel's endpoint got it first: the owner is found from
+        the store's payment (dashboard refunds and disputes carry no channel), and the
+        event is handed to that channel's installation as its own job, once.
+        """
         inbound = InboundEvent.objects.filter(pk=job.object_id).first()
         if inbound is None:
             return Outcome(detail="stored event is gone")
@@ -81,12 +94,33 @@ class StripeIntegration(Integration):
         event = mapping.payment_event(payload)
         if event is None:
             return Outcome(detail=f"{inbound.event_type} not handled")
-        if event.channel and event.channel != self.channel:
-            return Outcome(detail=f"payment belongs to channel {event.channel}")
-        detail = payment_host().apply(self.channel, event)
-        return Outcome(
-            detail=detail, provider_ids={"event": event.event_id, "payment_intent": event.intent_id}
-        )
+        host = payment_host()
+        owner = host.channel_of(event) or event.channel or self.channel
+        ids = {"event": event.event_id, "payment_intent": event.intent_id}
+        if owner != self.channel:
+            return Outcome(detail=self._forward(inbound, owner), provider_ids=ids)
+        if event.kind == mapping.REFUNDED and event.intent_id:
+            listed = self._client().list_refunds(event.intent_id)
+            event = replace(event, refunds=mapping.refunds(listed, event.currency))
+        return Outcome(detail=host.apply(self.channel, event), provider_ids=ids)
+
+    def _forward(self, inbound: InboundEvent, channel: str) -> str:
+        stored = self.host.installation(self.id, channel)
+        if stored is None or not stored.active:
+            return f"payment belongs to channel {channel}, where Stripe is not active"
+        try:
+            theirs = StripeSettings.from_configuration(stored.configuration, active=True)
+        except SettingsErrors:
+            return f"payment belongs to channel {channel}, where Stripe is not configured"
+        if f"stripe:{theirs.publishable_key}" != self.account_key():
+            return f"payment belongs to channel {channel}, another Stripe account: ignored"
+        webhooks.forward(inbound, channel)
+        return f"payment belongs to channel {channel}: handed over"
+
+    def _client(self) -> StripeClient:
+        settings = self.settings
+        assert isinstance(settings, StripeSettings)
+        return StripeClient(settings.secret("secret_key"))
 
     def check_settings(self, timeout: float) -> dict[str, str]:
         """Verify the secret key with one bounded read (no write)."""

@@ -25,7 +25,7 @@ from ..core.errors import (
     PermanentError,
     TransientError,
 )
-from . import mapping
+from . import intents, mapping
 from .client import StripeClient
 from .settings import StripeSettings
 
@@ -33,8 +33,15 @@ logger = logging.getLogger("saleor_plugins.stripe")
 
 UNAVAILABLE = "The payment provider could not be reached. Please try again in a moment."
 FAILED = "The payment could not be processed. Please try another payment method."
-#: ``raw["outcome"]`` of a result the customer's bank or 3-D Secure refused
+#: ``raw["outcome"]`` of a failed result: the customer's bank or 3-D Secure refused it;
+#: Stripe refused the request (it will refuse a retry too); or no answer came back
+#: (timeout, 5xx): Stripe may have acted, so a retry repeats the idempotency key
 DECLINED = "declined"
+REFUSED = "refused"
+UNKNOWN = "unknown"
+RECORDED = "recorded"  # Stripe replayed a refund Saleor already holds
+#: intent statuses in which the shopper has paid (or is paying: bank debits)
+PAID = frozenset({"succeeded", "requires_capture", "processing"})
 #: Expanded on every intent we return to Saleor, so the card details come in the same call.
 EXPAND = ["payment_method"]
 
@@ -81,6 +88,31 @@ class Result:
     raw: dict[str, str] = field(default_factory=dict)
 
 
+def outcome(error: IntegrationError) -> str:
+    if isinstance(error, PaymentError):
+        return DECLINED
+    if isinstance(error, TransientError):
+        return UNKNOWN
+    return REFUSED
+
+
+def _payment_ref(req: PaymentRequest) -> str:
+    return req.graphql_payment_id or str(req.payment_id)
+
+
+def _payment_method(req: PaymentRequest) -> str:
+    return str(req.data.get("payment_method_id") or req.data.get("payment_method") or "")
+
+
+def _confirmable(intent: dict[str, Any], method: str) -> bool:
+    """Whether the shopper's payment method should be confirmed on the intent now."""
+    status = intent.get("status")
+    if status in ("requires_payment_method", "requires_confirmation"):
+        return True
+    # 3-D Secure left unfinished, another card submitted: confirm that one instead
+    return status == "requires_action" and mapping.object_id(intent.get("payment_method")) != method
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     id: str
@@ -112,7 +144,9 @@ class StripeGateway:
         message = f"{req.currency.upper()} is not accepted by this store's Stripe gateway."
         return Result(False, kind, req.amount, req.currency, error=message)
 
-    def _failure(self, req: PaymentRequest, kind: str, error: IntegrationError) -> Result:
+    def _failure(
+        self, req: PaymentRequest, kind: str, error: IntegrationError, *, intent_id: str = ""
+    ) -> Result:
         if isinstance(error, PaymentError):
             message = error.customer_message
         elif isinstance(error, TransientError):
@@ -127,15 +161,16 @@ class StripeGateway:
                 secrets.scrub(str(error)),
             )
             message = FAILED
+        token = intent_id or req.token
         return Result(
             False,
             kind,
             req.amount,
             req.currency,
-            transaction_id=req.token,
+            transaction_id=token,
             error=message,
-            psp_reference=req.token or None,
-            raw={"outcome": DECLINED if isinstance(error, PaymentError) else "error"},
+            psp_reference=token or None,
+            raw={"outcome": outcome(error)},
         )
 
     def _from_intent(
@@ -177,6 +212,7 @@ class StripeGateway:
 
     # -- checkout ----------------------------------------------------------------------
     def intent_params(self, req: PaymentRequest, customer_id: str | None) -> dict[str, Any]:
+        """The create call's parameters: no payment method, nothing is confirmed here."""
         s = self.settings
         params: dict[str, Any] = {
             "amount": mapping.to_minor(req.amount, req.currency),
@@ -184,7 +220,7 @@ class StripeGateway:
             "capture_method": "manual" if s.manual_capture else "automatic",
             "metadata": {
                 **{k: v for k, v in req.metadata.items() if not k.startswith("saleor_")},
-                "saleor_payment_id": req.graphql_payment_id or str(req.payment_id),
+                "saleor_payment_id": _payment_ref(req),
                 "saleor_channel": req.channel,
                 "saleor_checkout_token": req.checkout_token,
             },
@@ -194,7 +230,11 @@ class StripeGateway:
         if methods:
             params["payment_method_types"] = list(methods)
         else:
+            # booleans as Stripe's form encoding spells them (stripe 3.x would send "True")
             params["automatic_payment_methods"] = {"enabled": "true"}
+            if _payment_method(req) and not req.data.get("return_url"):
+                # a card from Stripe.js without a return URL: cards and wallets only
+                params["automatic_payment_methods"]["allow_redirects"] = "never"
         if s.receipt_email and req.email:
             params["receipt_email"] = req.email
         if s.statement_descriptor_suffix:
@@ -203,16 +243,6 @@ class StripeGateway:
             params["customer"] = customer_id
             if req.store_method in ("ON_SESSION", "OFF_SESSION"):
                 params["setup_future_usage"] = req.store_method.lower()
-        # booleans as Stripe's form encoding spells them (stripe 3.x would send "True")
-        payment_method = req.data.get("payment_method_id") or req.data.get("payment_method")
-        if payment_method:
-            # card collected by Stripe.js: create and confirm in one call
-            params["payment_method"] = str(payment_method)
-            params["confirm"] = "true"
-            if req.data.get("return_url"):
-                params["return_url"] = str(req.data["return_url"])
-            elif "automatic_payment_methods" in params:
-                params["automatic_payment_methods"]["allow_redirects"] = "never"
         return params
 
     def _customer(self, req: PaymentRequest) -> str | None:
@@ -227,24 +257,105 @@ class StripeGateway:
         return str(customer["id"])
 
     def process(self, req: PaymentRequest) -> Result:
+        """Pay the checkout with ONE intent per checkout and amount, however often tried.
+
+        The intent is created without confirming it and recorded (:mod:`.intents`); only
+        then is it confirmed with the shopper's payment method, the call that moves
+        money. A retry (after a timeout, with another card, or with a new Saleor payment
+        for the same checkout) reads the recorded intent: paid already, it is returned as
+        the payment's outcome; still waiting for a payment method, it is confirmed with
+        the new one; canceled or refunded, a new intent replaces it.
+        """
         kind = mapping.CAPTURE if not self.settings.manual_capture else mapping.AUTH
         refused = self._refuse_currency(req, kind)
         if refused:
             return refused
         customer_id: str | None = None
+        intent: dict[str, Any] | None = None
         try:
             customer_id = self._customer(req)
-            params = self.intent_params(req, customer_id)
-            # a retried checkoutComplete repeats the key; another card or amount, or the
-            # same card after a decline (funds added), does not
-            digest = mapping.params_digest(params)
-            key = mapping.idempotency_key(req.payment_id, "intent", req.sequence, digest)
-            intent = self.client.create_intent(params, key)
+            intent = self._intent_for(req, customer_id)
+            method = _payment_method(req)
+            if method and _confirmable(intent, method):
+                intent = self._confirm(req, intent, method)
         except IntegrationError as e:
-            result = self._failure(req, kind, e)
+            result = self._failure(req, kind, e, intent_id=str(intent["id"]) if intent else "")
             result.customer_id = customer_id
             return result
         return self._from_intent(req, intent, customer_id)
+
+    def _intent_for(self, req: PaymentRequest, customer_id: str | None) -> dict[str, Any]:
+        """The checkout's intent for this amount: the recorded one, or a new one."""
+        scope = intents.scope(req.checkout_token, req.payment_id)
+        amount = mapping.to_minor(req.amount, req.currency)
+        record = intents.find(scope, amount, req.currency)
+        generation = 0
+        if record is not None:
+            intent = self._reusable(record.intent_id)
+            if intent is not None:
+                if record.payment_id != _payment_ref(req):
+                    intent = self._serve(req, intent)
+                return intent
+            generation = record.generation + 1
+        params = self.intent_params(req, customer_id)
+        key = mapping.intent_key(scope, amount, req.currency, generation, params)
+        intent = self.client.create_intent(params, key)
+        intents.remember(
+            scope,
+            amount,
+            req.currency,
+            intent_id=str(intent["id"]),
+            channel=req.channel,
+            payment_id=_payment_ref(req),
+            generation=generation,
+        )
+        return intent
+
+    def _reusable(self, intent_id: str) -> dict[str, Any] | None:
+        """The recorded intent as Stripe has it now; None when it cannot pay any more."""
+        try:
+            intent = self.client.retrieve_intent(intent_id, expand=[*EXPAND, "latest_charge"])
+        except PermanentError as e:
+            if e.code == "resource_missing":  # another account's keys since
+                return None
+            raise
+        charge = intent.get("latest_charge")
+        refunded = isinstance(charge, dict) and int(charge.get("amount_refunded") or 0) > 0
+        if intent.get("status") == "canceled" or refunded:
+            return None
+        return intent
+
+    def _serve(self, req: PaymentRequest, intent: dict[str, Any]) -> dict[str, Any]:
+        """Point the intent's metadata at the Saleor payment it now serves."""
+        intent_id = str(intent["id"])
+        metadata = {"saleor_payment_id": _payment_ref(req)}
+        key = mapping.idempotency_key(req.payment_id, "serve", intent_id)
+        updated = self.client.update_intent(
+            intent_id, {"metadata": metadata, "expand": EXPAND}, key
+        )
+        intents.served(intent_id, _payment_ref(req))
+        return updated
+
+    def _confirm(self, req: PaymentRequest, intent: dict[str, Any], method: str) -> dict[str, Any]:
+        intent_id = str(intent["id"])
+        params: dict[str, Any] = {"payment_method": method, "expand": EXPAND}
+        if req.data.get("return_url"):
+            params["return_url"] = str(req.data["return_url"])
+        # a retry of this confirm repeats the key; after a decline the intent's latest
+        # charge is the failed one, so trying again (even the same card) is a new key
+        attempt = mapping.object_id(intent.get("latest_charge")) or "first"
+        key = f"saleor-intent:{intent_id}:confirm:{method[:80]}:{attempt[:80]}"
+        try:
+            return self.client.confirm_intent(intent_id, params, key)
+        except PermanentError as e:
+            if e.code != "payment_intent_unexpected_state":
+                raise
+            # the intent moved on since we read it (paid in another tab, by a request
+            # whose answer was lost): what it is now is the outcome
+            current = self.client.retrieve_intent(intent_id, expand=EXPAND)
+            if current.get("status") in PAID:
+                return current
+            raise
 
     def confirm(self, req: PaymentRequest) -> Result:
         """After the storefront finished the action (3-D Secure, redirect): read the intent."""
@@ -300,7 +411,7 @@ class StripeGateway:
         except IntegrationError as e:
             return self._failure(req, mapping.REFUND, e)
         status = refund.get("status")
-        ok = status in ("succeeded", "pending", "requires_action")
+        ok = status in mapping.REFUND_MADE
         return Result(
             is_success=ok,
             kind=mapping.REFUND if ok else mapping.REFUND_FAILED,

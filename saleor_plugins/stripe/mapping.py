@@ -76,6 +76,15 @@ def idempotency_key(payment_id: int | str, operation: str, *parts: Any) -> str:
     return f"{key}:{tail}" if tail else key
 
 
+def intent_key(
+    scope: str, amount: int, currency: str, generation: int, params: dict[str, Any]
+) -> str:
+    """The create key of a checkout's intent: a retried create replays the same intent."""
+    return f"saleor-{scope[:150]}:intent:{amount}{currency.lower()}:{generation}:" + params_digest(
+        params
+    )
+
+
 def params_digest(params: dict[str, Any]) -> str:
     """A short stable digest of request parameters (for keys that must follow them)."""
     text = json.dumps(params, sort_keys=True, default=str)
@@ -213,6 +222,30 @@ HANDLED_EVENTS = (
 )
 
 
+#: refund statuses in which the money goes (or went) back to the customer
+REFUND_MADE = frozenset({"succeeded", "pending", "requires_action"})
+
+
+@dataclass(frozen=True, slots=True)
+class RefundInfo:
+    id: str
+    amount: Decimal  # major units
+    status: str
+
+
+def refunds(listed: list[dict[str, Any]], currency: str) -> tuple[RefundInfo, ...]:
+    """Stripe's refund list (newest first) as RefundInfo, oldest first."""
+    return tuple(
+        RefundInfo(
+            id=str(r.get("id") or ""),
+            amount=from_minor(int(r.get("amount") or 0), currency),
+            status=str(r.get("status") or ""),
+        )
+        for r in reversed(listed)
+        if r.get("id")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentEvent:
     """A Stripe event reduced to what Saleor's payment records need."""
@@ -229,9 +262,12 @@ class PaymentEvent:
     status: str = ""
     reason: str = ""
     card: CardInfo | None = None
+    #: the charge's refunds (``refunded`` only), read from Stripe by the worker
+    refunds: tuple[RefundInfo, ...] = ()
 
 
-def _id(value: Any) -> str:
+def object_id(value: Any) -> str:
+    """The id of a Stripe reference, expanded (an object) or not (its id)."""
     if isinstance(value, dict):
         return str(value.get("id") or "")
     return str(value or "")
@@ -268,7 +304,7 @@ def payment_event(event: dict[str, Any]) -> PaymentEvent | None:
         error = obj.get("last_payment_error") or {}
         return PaymentEvent(
             kind=kind,
-            intent_id=_id(obj.get("id")),
+            intent_id=object_id(obj.get("id")),
             amount=money(value),
             status=str(obj.get("status") or ""),
             reason=str(error.get("message") or ""),
@@ -278,18 +314,18 @@ def payment_event(event: dict[str, Any]) -> PaymentEvent | None:
     if type_ == "charge.refunded":
         return PaymentEvent(
             kind=REFUNDED,
-            intent_id=_id(obj.get("payment_intent")),
+            intent_id=object_id(obj.get("payment_intent")),
             amount=money(obj.get("amount_refunded")),
-            object_id=_id(obj.get("id")),
+            object_id=object_id(obj.get("id")),
             status="refunded" if obj.get("refunded") else "partially_refunded",
             **common,
         )
     if type_ in _REFUND_EVENTS:
         return PaymentEvent(
             kind=REFUND_UPDATED,
-            intent_id=_id(obj.get("payment_intent")),
+            intent_id=object_id(obj.get("payment_intent")),
             amount=money(obj.get("amount")),
-            object_id=_id(obj.get("id")),
+            object_id=object_id(obj.get("id")),
             status=str(obj.get("status") or ""),
             reason=str(obj.get("failure_reason") or ""),
             **common,
@@ -297,11 +333,74 @@ def payment_event(event: dict[str, Any]) -> PaymentEvent | None:
     if type_ == "charge.dispute.created":
         return PaymentEvent(
             kind=DISPUTE,
-            intent_id=_id(obj.get("payment_intent")),
+            intent_id=object_id(obj.get("payment_intent")),
             amount=money(obj.get("amount")),
-            object_id=_id(obj.get("id")),
+            object_id=object_id(obj.get("id")),
             status=str(obj.get("status") or ""),
             reason=str(obj.get("reason") or ""),
             **common,
         )
     return None
+
+
+#: what processing reads of an event's object (:func:`payment_event`): ids, amounts,
+#: statuses and reasons; never the intent's ``client_secret`` or customer details
+_KEPT = (
+    "id",
+    "object",
+    "status",
+    "amount",
+    "amount_received",
+    "amount_capturable",
+    "amount_refunded",
+    "currency",
+    "capture_method",
+    "payment_intent",
+    "latest_charge",
+    "refunded",
+    "reason",
+    "failure_reason",
+)
+_KEPT_ERROR = ("type", "code", "decline_code", "message")
+
+
+def _bounded(value: Any) -> Any:
+    return value[:500] if isinstance(value, str) else value
+
+
+def stored_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The part of a Stripe event the kernel stores: what :func:`payment_event` reads."""
+    obj = (event.get("data") or {}).get("object") or {}
+    kept: dict[str, Any] = {
+        k: _bounded(object_id(obj[k]) if isinstance(obj[k], dict) else obj[k])
+        for k in _KEPT
+        if k in obj
+    }
+    metadata = obj.get("metadata") or {}
+    kept["metadata"] = {
+        str(k): _bounded(str(v)) for k, v in metadata.items() if str(k).startswith("saleor_")
+    }
+    error = obj.get("last_payment_error")
+    if isinstance(error, dict):
+        kept["last_payment_error"] = {k: _bounded(error[k]) for k in _KEPT_ERROR if error.get(k)}
+    card = card_from_intent(obj) if obj.get("object") == "payment_intent" else None
+    if card is not None:  # brand, last 4 and expiry only: no name, no billing address
+        kept["payment_method"] = {
+            "type": card.type,
+            "card": {
+                "brand": card.brand,
+                "last4": card.last_4,
+                "exp_month": card.exp_month,
+                "exp_year": card.exp_year,
+            },
+        }
+    elif isinstance(obj.get("payment_method"), str):
+        kept["payment_method"] = obj["payment_method"]
+    return {
+        "id": event.get("id"),
+        "object": event.get("object"),
+        "type": event.get("type"),
+        "created": event.get("created"),
+        "livemode": event.get("livemode"),
+        "data": {"object": kept},
+    }

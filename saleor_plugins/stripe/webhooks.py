@@ -2,10 +2,13 @@
 
 The signature (HMAC-SHA256 over ``{timestamp}.{body}``) is checked by the SDK's
 ``WebhookSignature.verify_header``, which compares in constant time
-(``hmac.compare_digest``); a timestamp more than five minutes old, or as far in the
-future, is refused so a captured request cannot be replayed later. Every refusal raises
-:class:`Rejected` (HTTP 400) before the kernel writes anything. The kernel stores each
-verified event once per Stripe event id and processes it in a worker.
+(``hmac.compare_digest``); then a timestamp more than five minutes old (expired), or as
+far in the future, is refused so a captured request cannot be replayed later. Every
+refusal raises :class:`Rejected` (HTTP 400) before the kernel writes anything, with the
+reason (a signature that matches but expired says so). The kernel stores each verified
+event once per Stripe event id, trimmed to what processing needs
+(:func:`~.mapping.stored_event`: no ``client_secret``, no customer details), and
+processes it in a worker.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import stripe
 
 from ..core.webhooks import Rejected, VerifiedEvent
+from .mapping import stored_event
 from .settings import StripeSettings
 
 TOLERANCE = 300  # seconds, Stripe's default
@@ -41,10 +45,14 @@ class StripeReceiver:
         except UnicodeDecodeError:
             raise Rejected("body is not UTF-8") from None
         try:
-            stripe.WebhookSignature.verify_header(text, header, secret, TOLERANCE)
+            # the signature alone (no tolerance): the time is judged below, with its reason
+            stripe.WebhookSignature.verify_header(text, header, secret, None)
         except stripe.error.SignatureVerificationError:
             raise Rejected("Stripe-Signature does not match this channel's secret") from None
-        if _timestamp(header) > time.time() + TOLERANCE:
+        signed_at = _timestamp(header)
+        if signed_at < time.time() - TOLERANCE:
+            raise Rejected(f"Stripe-Signature expired (signed more than {TOLERANCE} s ago)")
+        if signed_at > time.time() + TOLERANCE:
             raise Rejected("Stripe-Signature timestamp is in the future")
         try:
             event = json.loads(text)
@@ -54,7 +62,11 @@ class StripeReceiver:
             raise Rejected("body is not a Stripe event")
         if bool(event.get("livemode")) != settings.livemode:
             raise Rejected("event mode (test/live) differs from this channel's keys")
-        return [VerifiedEvent(id=str(event["id"]), type=str(event.get("type")), payload=event)]
+        return [
+            VerifiedEvent(
+                id=str(event["id"]), type=str(event.get("type")), payload=stored_event(event)
+            )
+        ]
 
 
 def _timestamp(header: str) -> int:

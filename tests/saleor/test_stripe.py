@@ -24,7 +24,8 @@ from saleor_plugins.stripe import connector
 from saleor_plugins.stripe.connector import PLUGIN_ID
 from tests.saleor.conftest import enable
 from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET
-from tests.stripe.fake_stripe import FakeStripe, event, sign
+from tests.stripe.fake_stripe import FakeStripe, event, refund, sign
+from tests.stripe.fake_stripe import charge as charge_of
 
 pytestmark = pytest.mark.saleor
 
@@ -149,7 +150,8 @@ def test_a_card_checkout_is_paid_and_completed(
     assert payment.psp_reference and payment.psp_reference.startswith("pi_")
     assert payment.cc_last_digits == "4242"
     assert fake.state.effects["captured"] == int(total * 100)
-    assert fake.state.count() == 1  # one Stripe call per completed checkout
+    # create (recorded), then confirm: the intent's id is ours before money moves
+    assert fake.state.count() == 2
 
 
 def test_three_d_secure_returns_to_the_storefront_then_completes(
@@ -168,7 +170,7 @@ def test_three_d_secure_returns_to_the_storefront_then_completes(
     second = complete(api_client, checkout, None)
     assert second["errors"] == [] and second["order"] is not None
     assert Order.objects.get().charge_status == "full"
-    assert fake.state.count() == 2
+    assert fake.state.count() == 3  # create, confirm (3-D Secure asked), read
 
 
 def test_a_declined_card_is_a_clear_error_and_no_order(
@@ -190,7 +192,7 @@ def test_a_declined_card_is_a_clear_error_and_no_order(
         api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_chargeDeclined"}
     )
     assert again["errors"][0]["message"] == "Your card was declined."
-    assert len(fake.state.intents) == 2
+    assert len(fake.state.intents) == 1  # one intent per checkout, confirmed again
     # then another card on the same payment completes the checkout
     paid = complete(api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_visa"})
     assert paid["errors"] == [] and Order.objects.count() == 1
@@ -288,7 +290,7 @@ def test_a_webhook_before_checkout_complete_completes_the_checkout_once(
     late = complete(api_client, checkout, None)
     assert late["errors"] == [] and late["order"]["id"] == gid("Order", order.pk)
     assert Order.objects.count() == 1
-    assert fake.state.count() == 1  # the intent's creation only
+    assert fake.state.count() == 2  # the intent's creation and confirmation only
 
 
 def test_a_forged_webhook_is_refused(client, fake, channel_USD):  # type: ignore[no-untyped-def]
@@ -306,8 +308,7 @@ def test_a_forged_webhook_is_refused(client, fake, channel_USD):  # type: ignore
     assert not InboundEvent.objects.exists()
 
 
-def _post(client, channel, fake, type_, obj):  # type: ignore[no-untyped-def]
-    body = json.dumps(event(fake.state, type_, obj)).encode()
+def _send(client, channel, body):  # type: ignore[no-untyped-def]
     url = f"/plugins/channel/{channel.slug}/{PLUGIN_ID}/webhooks/"
     response = client.post(
         url,
@@ -316,8 +317,19 @@ def _post(client, channel, fake, type_, obj):  # type: ignore[no-untyped-def]
         HTTP_STRIPE_SIGNATURE=sign(body, WEBHOOK_SECRET),
     )
     assert response.status_code == 200
-    for job in Job.objects.filter(integration=PLUGIN_ID, status="pending").order_by("id"):
-        assert delivery.deliver(job.id).outcome == "succeeded"
+
+
+def _deliver_pending() -> list[str]:
+    """Run the pending webhook jobs, and the jobs they hand over to other channels."""
+    outcomes = []
+    while jobs := list(Job.objects.filter(integration=PLUGIN_ID, status="pending").order_by("id")):
+        outcomes += [delivery.deliver(job.id).outcome for job in jobs]
+    return outcomes
+
+
+def _post(client, channel, fake, type_, obj):  # type: ignore[no-untyped-def]
+    _send(client, channel, json.dumps(event(fake.state, type_, obj)).encode())
+    assert set(_deliver_pending()) <= {"succeeded"}
 
 
 def test_a_dispute_and_a_refund_made_in_stripe_reach_the_order(
@@ -342,13 +354,8 @@ def test_a_dispute_and_a_refund_made_in_stripe_reach_the_order(
     notes = [e.parameters.get("message", "") for e in order.events.filter(type="note_added")]
     assert any("dispute" in n and "fraudulent" in n for n in notes)
     # a partial refund made in Stripe's dashboard, then the same event again
-    charge = {
-        **fake.state.sample("charge"),
-        "id": intent["latest_charge"],
-        "payment_intent": intent_id,
-        "amount_refunded": 300,
-        "currency": "usd",
-    }
+    refund(fake.state, {"payment_intent": intent_id, "amount": "300"})
+    charge = charge_of(fake.state, intent)
     _post(client, channel_USD, fake, "charge.refunded", charge)
     _post(client, channel_USD, fake, "charge.refunded", charge)  # a new event id, same refund
     payment = Payment.objects.get()
@@ -512,4 +519,234 @@ def test_webhook_and_browser_completing_at_once_make_one_order(
     assert order.charge_status == "full"
     browser_order = (outcomes["browser"].get("order") or {}).get("id")
     assert browser_order in (None, gid("Order", order.pk))
-    assert fake.state.count("POST") == 1  # money moved once
+    assert fake.state.count("POST") == 2  # create and confirm: money moved once
+
+
+# -- money that is never orphaned or doubled --------------------------------------------------
+def _impatient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin's Stripe calls give up after 0.3 s."""
+    from functools import partial
+
+    from saleor_plugins.stripe import plugin
+    from saleor_plugins.stripe.client import StripeClient
+    from saleor_plugins.stripe.gateway import StripeGateway
+
+    def client(key: str) -> StripeClient:
+        return StripeClient(key, timeout=(1.0, 0.3))
+
+    monkeypatch.setattr(plugin, "StripeGateway", partial(StripeGateway, client_factory=client))
+
+
+@pytest.fixture
+def slow_stripe(monkeypatch):  # type: ignore[no-untyped-def]
+    _impatient(monkeypatch)
+
+
+def _new_payment(client, checkout):  # type: ignore[no-untyped-def]
+    created = get_graphql_content(
+        client.post_graphql(
+            PAYMENT_CREATE,
+            {
+                "id": gid("Checkout", checkout.pk),
+                "input": {"gateway": PLUGIN_ID, "amount": str(checkout_total(checkout))},
+            },
+        )
+    )["data"]["checkoutPaymentCreate"]
+    assert created["errors"] == []
+
+
+def _timed_out_checkout(api_client, fake, checkout):  # type: ignore[no-untyped-def]
+    fake.state.slow_charge = 0.6  # Stripe charges; its answer comes after our timeout
+    data = pay(api_client, checkout, {"payment_method_id": "pm_card_visa"})
+    assert data["order"] is None
+    assert data["errors"][0]["message"].startswith("The payment provider could not be reached")
+    [intent] = fake.state.intents.values()
+    assert intent["status"] == "succeeded"
+    return intent
+
+
+def test_a_retry_after_a_lost_answer_charges_once(
+    api_client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    total = checkout_total(checkout)
+    intent = _timed_out_checkout(api_client, fake, checkout)
+    # the shopper submits again: Stripe.js makes a new payment method, the storefront a
+    # new Saleor payment
+    _new_payment(api_client, checkout)
+    again = complete(api_client, checkout, {"payment_method_id": "pm_card_visa_resubmitted"})
+    assert again["errors"] == [] and again["order"] is not None
+    captured = [i for i in fake.state.intents.values() if i["status"] == "succeeded"]
+    assert [i["id"] for i in captured] == [intent["id"]]
+    assert fake.state.effects["captured"] == int(total * 100)
+    order = Order.objects.get()
+    assert order.charge_status == "full"
+    assert order.payments.get(is_active=True).psp_reference == intent["id"]
+    assert Payment.objects.count() == 2
+
+
+def test_a_lost_answer_is_resolved_by_the_webhook(
+    api_client, client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+
+    activate(channel_USD)
+    checkout = checkout_ready_to_complete
+    intent = _timed_out_checkout(api_client, fake, checkout)
+    # the shopper has gone; Stripe's payment_intent.succeeded completes the checkout
+    _post(client, channel_USD, fake, "payment_intent.succeeded", intent)
+    order = Order.objects.get()
+    assert order.charge_status == "full"
+    assert order.payments.get().psp_reference == intent["id"]
+
+
+def test_a_charge_saleor_cannot_attach_is_flagged(client, fake, channel_USD):  # type: ignore[no-untyped-def]
+    activate(channel_USD)
+    intent = {
+        **fake.state.sample("payment_intent"),
+        "id": "pi_orphan",
+        "status": "succeeded",
+        "amount": 1500,
+        "amount_received": 1500,
+        "currency": "usd",
+        "metadata": {
+            "saleor_payment_id": gid("Payment", 987654),
+            "saleor_checkout_token": "5c0ef4f2-0000-4000-8000-000000000000",
+        },
+    }
+    _send(
+        client,
+        channel_USD,
+        json.dumps(event(fake.state, "payment_intent.succeeded", intent)).encode(),
+    )
+    assert _deliver_pending() == ["dead"]  # the merchant sees it: not a silent success
+    [job] = Job.objects.filter(integration=PLUGIN_ID)
+    assert "pi_orphan" in job.last_error and "refund or cancel it" in job.last_error
+
+
+def test_a_refund_that_timed_out_is_counted_once(
+    api_client,
+    staff_api_client,
+    permission_group_manage_orders,
+    client,
+    fake,
+    monkeypatch,
+    checkout_ready_to_complete,
+    channel_USD,
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    pay(api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_visa"})
+    order = Order.objects.get()
+    permission_group_manage_orders.user_set.add(staff_api_client.user)
+    variables = {"id": gid("Order", order.pk), "amount": "1.00"}
+
+    def refund_from_dashboard() -> dict[str, Any]:
+        result: dict[str, Any] = get_graphql_content(
+            staff_api_client.post_graphql(REFUND, variables)
+        )["data"]["orderRefund"]
+        return result
+
+    with monkeypatch.context() as m:
+        _impatient(m)
+        fake.state.delay_after, fake.state.delay_method = 0.6, "POST"  # the refund's answer
+        timed_out = refund_from_dashboard()
+        fake.state.delay_after = 0.0
+    assert timed_out["errors"]  # Saleor records the refund as failed
+    assert fake.state.effects["refunded"] == 100  # Stripe made it
+    intent_id = Payment.objects.get().psp_reference
+    charge = charge_of(fake.state, fake.state.intents[intent_id])
+    _post(client, channel_USD, fake, "charge.refunded", charge)
+    retried = refund_from_dashboard()  # the merchant tries again
+    assert "already made this refund" in retried["errors"][0]["message"]
+    payment = Payment.objects.get()
+    refunded = sum(t.amount for t in payment.transactions.filter(kind="refund", is_success=True))
+    assert fake.state.effects["refunded"] == 100  # Stripe refunded once
+    assert refunded == Decimal("1.00")  # and Saleor says the same
+    assert payment.captured_amount == order.total_gross_amount - Decimal("1.00")
+    # a later refund is a new one
+    assert refund_from_dashboard()["errors"] == []
+    assert fake.state.effects["refunded"] == 200
+
+
+# -- channels sharing one Stripe account --------------------------------------------------------
+def test_an_event_reaches_its_payments_channel_whichever_endpoint_gets_it(
+    api_client, client, fake, checkout_ready_to_complete, channel_USD, channel_PLN
+):  # type: ignore[no-untyped-def]
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    activate(channel_PLN)  # the same Stripe account: Stripe sends each event to both
+    pay(api_client, checkout_ready_to_complete, {"payment_method_id": "pm_card_visa"})
+    intent_id = Payment.objects.get().psp_reference
+    refund(fake.state, {"payment_intent": intent_id, "amount": "250"})  # in the dashboard
+    body = json.dumps(
+        event(fake.state, "charge.refunded", charge_of(fake.state, fake.state.intents[intent_id]))
+    ).encode()
+    _send(client, channel_PLN, body)  # the other channel's endpoint is first
+    _send(client, channel_USD, body)
+    assert set(_deliver_pending()) == {"succeeded"}
+    assert InboundEvent.objects.count() == 1
+    payment = Payment.objects.get()
+    refunds = payment.transactions.filter(kind="refund", is_success=True)
+    assert [t.amount for t in refunds] == [Decimal("2.50")]
+
+
+def test_channels_of_one_account_are_registered_on_one_endpoint(fake, channel_USD, channel_PLN):  # type: ignore[no-untyped-def]
+    from saleor_plugins.stripe import plugin
+    from saleor_plugins.stripe.management.commands.saleor_plugins_stripe_register_webhook import (
+        register,
+    )
+
+    base = "https://api.shop.example.com"
+    for channel in (channel_USD, channel_PLN):
+        activate(channel, webhook_secret="")
+    stored = {
+        "load": plugin.load_configuration,
+        "save": plugin.save_webhook_secret,
+        "others": plugin.active_configurations,
+    }
+    first = register(channel_USD.slug, base, **stored)
+    second = register(channel_PLN.slug, base, **stored)
+    assert first.created and not second.created
+    assert second.shared_with == channel_USD.slug
+    assert [e["id"] for e in fake.state.endpoints.values()] == [first.endpoint_id]
+    secret = {i["name"]: i["value"] for i in plugin.load_configuration(channel_USD.slug)}
+    assert secret["webhook_secret"].startswith("whsec_")
+
+
+def test_a_late_charge_for_an_abandoned_payment_is_refunded(
+    api_client, client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.order.models import Order
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    intent = _timed_out_checkout(api_client, fake, checkout_ready_to_complete)
+    Payment.objects.update(is_active=False)  # given up (no newer payment to take it)
+    _post(client, channel_USD, fake, "payment_intent.succeeded", intent)
+    assert fake.state.effects["refunded"] == intent["amount"]  # not kept
+    assert not Order.objects.exists()
+
+
+def test_a_late_charge_whose_refund_fails_is_not_a_silent_success(
+    api_client, client, fake, slow_stripe, checkout_ready_to_complete, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.payment.models import Payment
+
+    activate(channel_USD)
+    intent = _timed_out_checkout(api_client, fake, checkout_ready_to_complete)
+    Payment.objects.update(is_active=False)
+    fake.state.fail_next.append((500, {"error": {"type": "api_error", "message": "down"}}))
+    body = json.dumps(event(fake.state, "payment_intent.succeeded", intent)).encode()
+    _send(client, channel_USD, body)
+    [job] = Job.objects.filter(integration=PLUGIN_ID)
+    assert delivery.deliver(job.id).outcome == "retry"
+    job.refresh_from_db()
+    assert "refunding it failed" in job.last_error

@@ -39,6 +39,7 @@ DECLINES = {
 THREE_DS = {"pm_card_threeDSecure2Required", "pm_card_authenticationRequired"}
 CANCELABLE = {"requires_payment_method", "requires_capture", "requires_confirmation",
               "requires_action", "processing"}  # fmt: skip
+CONFIRMABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
 THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
 
 
@@ -106,6 +107,9 @@ class FakeState:
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     delay_after: float = 0.0  # seconds to sleep after processing (client timeout tests)
     delay_method: str | None = None  # only requests with this method are delayed
+    #: the next request that charges or authorises a card answers this much later
+    #: (Stripe charged; the client has given up waiting): one-shot
+    slow_charge: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -148,12 +152,17 @@ class FakeStripe:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 params = parse_form(body if method == "POST" else split.query)
+                moved = state.effects["captured"] + state.effects["authorized"]
                 status, payload, replayed = handle(
                     state, method, split.path, params, dict(self.headers.items())
                 )
                 data = json.dumps(payload).encode()
                 if state.delay_after and state.delay_method in (None, method):
                     time.sleep(state.delay_after)
+                charged = state.effects["captured"] + state.effects["authorized"] > moved
+                if state.slow_charge and charged:
+                    delay, state.slow_charge = state.slow_charge, 0.0
+                    time.sleep(delay)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -248,6 +257,11 @@ def route(state: FakeState, method: str, path: str, p: dict[str, Any]) -> dict[s
             return create_intent(state, p)
         case "GET", ["payment_intents", intent_id]:
             return view(state, _intent(state, intent_id), p)
+        case "POST", ["payment_intents", intent_id]:
+            intent = _intent(state, intent_id)
+            if p.get("metadata"):
+                intent["metadata"] = {**(intent.get("metadata") or {}), **p["metadata"]}
+            return view(state, intent, p)
         case "POST", ["payment_intents", intent_id, "confirm"]:
             return view(state, confirm(state, _intent(state, intent_id), p), p)
         case "POST", ["payment_intents", intent_id, "capture"]:
@@ -256,6 +270,13 @@ def route(state: FakeState, method: str, path: str, p: dict[str, Any]) -> dict[s
             return view(state, cancel(state, _intent(state, intent_id)), p)
         case "POST", ["refunds"]:
             return refund(state, p)
+        case "GET", ["refunds"]:
+            found = [
+                copy.deepcopy(r)
+                for r in reversed(state.refunds.values())
+                if r["payment_intent"] == p.get("payment_intent")
+            ]
+            return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": found}
         case "POST", ["customers"]:
             customer = state.sample("customer")
             customer.update(
@@ -348,7 +369,28 @@ def view(state: FakeState, intent: dict[str, Any], p: dict[str, Any]) -> dict[st
     expand = p.get("expand") or []
     if "payment_method" in expand and out.get("payment_method"):
         out["payment_method"] = payment_method(state, out["payment_method"], out.get("customer"))
+    if "latest_charge" in expand and out.get("latest_charge"):
+        out["latest_charge"] = charge(state, intent)
     return out
+
+
+def charge(state: FakeState, intent: dict[str, Any]) -> dict[str, Any]:
+    """The intent's latest charge as Stripe shows it (succeeded, refunded or failed)."""
+    obj = state.sample("charge")
+    paid = intent["status"] in ("succeeded", "requires_capture")
+    obj.update(
+        id=intent["latest_charge"],
+        amount=intent["amount"],
+        amount_captured=intent["amount_received"],
+        amount_refunded=intent["amount_refunded"],
+        refunded=bool(intent["amount_received"])
+        and intent["amount_refunded"] >= intent["amount_received"],
+        currency=intent["currency"],
+        payment_intent=intent["id"],
+        status="succeeded" if paid else "failed",
+        metadata={},
+    )
+    return obj
 
 
 def create_intent(state: FakeState, p: dict[str, Any]) -> dict[str, Any]:
@@ -397,6 +439,13 @@ def create_intent(state: FakeState, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def confirm(state: FakeState, intent: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    if intent["status"] not in CONFIRMABLE:
+        raise StripeHTTPError(
+            400,
+            "invalid_request_error",
+            f"You cannot confirm this PaymentIntent because it has a status of {intent['status']}.",
+            code="payment_intent_unexpected_state",
+        )
     if p.get("payment_method"):
         intent["payment_method"] = p["payment_method"]
     pm = intent.get("payment_method")
@@ -410,6 +459,7 @@ def confirm(state: FakeState, intent: dict[str, Any], p: dict[str, Any]) -> dict
     if pm in DECLINES:
         code, decline, message = DECLINES[pm]
         intent["status"] = "requires_payment_method"
+        intent["latest_charge"] = state.new_id("ch")  # the failed charge
         intent["last_payment_error"] = {
             "type": "card_error",
             "code": code,

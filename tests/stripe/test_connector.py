@@ -19,15 +19,21 @@ from saleor_plugins.stripe.mapping import PaymentEvent
 from saleor_plugins.stripe.webhooks import StripeReceiver
 
 from .conftest import RAW_SETTINGS, make_settings
-from .fake_stripe import FakeState, event, sign
+from .fake_stripe import FakeState, FakeStripe, event, sign
 
 CHANNEL = "default-channel"
 STATE = FakeState("sk_test_unused")
 
 
 class RecordingHost:
+    """The store's payments: which channel each intent's payment belongs to."""
+
     def __init__(self) -> None:
         self.applied: list[tuple[str, PaymentEvent]] = []
+        self.owners: dict[str, str] = {}
+
+    def channel_of(self, event: PaymentEvent) -> str | None:
+        return self.owners.get(event.intent_id)
 
     def apply(self, channel: str, event: PaymentEvent) -> str:
         self.applied.append((channel, event))
@@ -51,14 +57,16 @@ def host(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingHost]:
     registry.integrations.cache_clear()
 
 
-def receive(type_: str, obj: dict[str, Any], event_id: str = "evt_1") -> int:
+def receive(
+    type_: str, obj: dict[str, Any], event_id: str = "evt_1", channel: str = CHANNEL
+) -> int:
     evt = event(STATE, type_, obj)
     evt["id"] = event_id
     body = json.dumps(evt).encode()
     code, _ = webhooks.receive(
         StripeReceiver(),
         integration=PLUGIN_ID,
-        channel=CHANNEL,
+        channel=channel,
         settings=make_settings(),
         path="webhooks/",
         body=body,
@@ -68,10 +76,15 @@ def receive(type_: str, obj: dict[str, Any], event_id: str = "evt_1") -> int:
 
 
 def run_jobs() -> list[str]:
-    return [
-        delivery.deliver(job_id).outcome
-        for job_id in Job.objects.order_by("id").values_list("id", flat=True)
-    ]
+    """Deliver every pending job, including the jobs that delivering creates."""
+    outcomes: list[str] = []
+    done: set[int] = set()
+    while job_ids := [
+        i for i in Job.objects.order_by("id").values_list("id", flat=True) if i not in done
+    ]:
+        outcomes += [delivery.deliver(job_id).outcome for job_id in job_ids]
+        done.update(job_ids)
+    return outcomes
 
 
 def succeeded_intent(**overrides: Any) -> dict[str, Any]:
@@ -131,7 +144,7 @@ def test_each_intent_event_is_handled(
     assert [e.kind for _, e in host.applied] == [kind]
 
 
-def test_refunds_and_disputes_are_handled(host: RecordingHost) -> None:
+def test_refunds_and_disputes_are_handled(host: RecordingHost, fake: FakeStripe) -> None:
     charge = {
         **STATE.sample("charge"),
         "payment_intent": "pi_123",
@@ -160,12 +173,55 @@ def test_an_unhandled_event_type_is_stored_but_changes_nothing(host: RecordingHo
     assert host.applied == []
 
 
-def test_an_event_for_another_channel_is_not_applied(host: RecordingHost) -> None:
+def test_an_event_for_a_channel_without_stripe_is_not_applied(host: RecordingHost) -> None:
     receive(
         "payment_intent.succeeded", succeeded_intent(metadata={"saleor_channel": "other-channel"})
     )
     assert run_jobs() == ["succeeded"]
     assert host.applied == []
+    assert "other-channel" in Attempt.objects.get().detail
+
+
+OTHER = "second-channel"
+
+
+@pytest.mark.parametrize("first", [CHANNEL, OTHER])
+def test_channels_sharing_an_account_each_get_their_events_once(
+    host: RecordingHost, first: str
+) -> None:
+    """Stripe sends every event of the account to each channel's endpoint."""
+    install(PLUGIN_ID, OTHER, **RAW_SETTINGS)  # the same Stripe account
+    host.owners = {"pi_a": CHANNEL, "pi_b": OTHER}
+    second = OTHER if first == CHANNEL else CHANNEL
+    for intent_id, event_id in (("pi_a", "evt_a"), ("pi_b", "evt_b")):
+        intent = succeeded_intent(id=intent_id, metadata={})
+        receive("payment_intent.succeeded", intent, event_id, channel=first)
+        receive("payment_intent.succeeded", intent, event_id, channel=second)
+    run_jobs()
+    assert sorted((c, e.intent_id) for c, e in host.applied) == [
+        (CHANNEL, "pi_a"),
+        (OTHER, "pi_b"),
+    ]
+
+
+def test_a_dashboard_refund_reaches_the_channel_of_its_payment(
+    host: RecordingHost, fake: FakeStripe
+) -> None:
+    install(PLUGIN_ID, OTHER, **RAW_SETTINGS)
+    host.owners = {"pi_123": OTHER}
+    dispute = {**STATE.sample("dispute"), "payment_intent": "pi_123", "metadata": {}}
+    receive("charge.dispute.created", dispute, "evt_d")  # arrives at CHANNEL's endpoint
+    run_jobs()
+    assert [(c, e.kind) for c, e in host.applied] == [(OTHER, "dispute")]
+
+
+def test_an_event_of_another_account_is_not_handed_over(host: RecordingHost) -> None:
+    install(PLUGIN_ID, OTHER, **{**RAW_SETTINGS, "publishable_key": "pk_test_51OtherAccount00"})
+    host.owners = {"pi_123": OTHER}
+    receive("payment_intent.succeeded", succeeded_intent(metadata={}))
+    run_jobs()
+    assert host.applied == []
+    assert "another Stripe account" in Attempt.objects.get().detail
 
 
 def test_without_a_payment_host_the_job_is_retried_not_lost(host: RecordingHost) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import stripe
 
 from saleor_plugins.stripe.client import API_VERSION
@@ -16,6 +17,7 @@ from .conftest import SECRET_KEY
 from .fake_stripe import FakeStripe
 
 Build = Callable[..., StripeGateway]
+pytestmark = pytest.mark.django_db
 
 
 def pay(
@@ -35,20 +37,25 @@ def pay(
     )
 
 
-def test_card_payment_is_captured_in_one_call(fake: FakeStripe, gateway_for: Build) -> None:
-    result = gateway_for().process(pay())
+def test_card_payment_is_created_then_confirmed(fake: FakeStripe, gateway_for: Build) -> None:
+    result = gateway_for().process(pay(checkout_token="chk-1"))
     assert result.is_success and not result.action_required
     assert (result.kind, result.amount, result.currency) == ("capture", Decimal("10.99"), "USD")
     assert result.card is not None and result.card.last_4 == "4242"
     assert result.transaction_id.startswith("pi_") and result.psp_reference == result.transaction_id
     assert fake.state.effects["captured"] == 1099
-    [call] = fake.state.requests
-    assert call.stripe_version == API_VERSION
-    assert call.idempotency_key and call.idempotency_key.startswith("saleor-payment:1:intent:")
-    sent = call.params
+    create, confirm = fake.state.requests
+    assert create.stripe_version == confirm.stripe_version == API_VERSION
+    assert create.idempotency_key and create.idempotency_key.startswith(
+        "saleor-checkout:chk-1:intent:1099usd:0:"
+    )
+    sent = create.params
+    assert "payment_method" not in sent and "confirm" not in sent  # no money moves here
     assert sent["automatic_payment_methods"] == {"enabled": "true", "allow_redirects": "never"}
     assert sent["receipt_email"] == "shopper@example.com"
     assert sent["metadata"]["saleor_channel"] == "default-channel"
+    assert sent["metadata"]["saleor_checkout_token"] == "chk-1"
+    assert confirm.path.endswith("/confirm") and confirm.params["payment_method"] == "pm_card_visa"
 
 
 def test_three_d_secure_goes_back_to_the_storefront_then_confirms(
@@ -65,7 +72,7 @@ def test_three_d_secure_goes_back_to_the_storefront_then_confirms(
     done = gateway.confirm(pay(token=first.transaction_id))
     assert done.is_success and not done.action_required and done.kind == "capture"
     assert done.card is not None and done.card.last_4 == "3155"
-    assert len(fake.state.requests) == 2
+    assert len(fake.state.requests) == 3  # create, confirm (3-D Secure asked), read
 
 
 def test_failed_three_d_secure_is_a_customer_error(fake: FakeStripe, gateway_for: Build) -> None:
@@ -96,9 +103,63 @@ def test_another_card_after_a_decline_is_a_new_attempt(
 def test_retried_checkout_reuses_the_intent(fake: FakeStripe, gateway_for: Build) -> None:
     gateway = gateway_for()
     first, second = gateway.process(pay()), gateway.process(pay())
-    assert first.transaction_id == second.transaction_id
+    assert first.transaction_id == second.transaction_id and second.is_success
     assert len(fake.state.intents) == 1 and fake.state.effects["captured"] == 1099
-    assert fake.state.requests[1].replayed
+    assert fake.state.requests[-1].method == "GET"  # the retry only reads the intent
+
+
+def _slow(key: str) -> Any:
+    return _client(key, timeout=(1.0, 0.3))
+
+
+def test_a_charge_whose_answer_was_lost_is_not_charged_again(
+    fake: FakeStripe, gateway_for: Build
+) -> None:
+    """Stripe charges, the answer comes after the timeout, the shopper tries another card."""
+    gateway = gateway_for()
+    slow = StripeGateway(gateway.settings, client_factory=_slow)
+    fake.state.slow_charge = 0.6
+    timed_out = slow.process(pay(checkout_token="chk-1", card="pm_card_visa"))
+    assert not timed_out.is_success and timed_out.error == UNAVAILABLE
+    assert timed_out.raw["outcome"] == "unknown"
+    # the failed result still names the intent: Saleor records it on the payment
+    assert timed_out.transaction_id in fake.state.intents
+    # Stripe.js makes a new payment method on each submit; Saleor may make a new payment
+    retried = gateway.process(
+        pay(payment_id=2, checkout_token="chk-1", card="pm_card_mastercard_new")
+    )
+    assert retried.is_success and retried.transaction_id == timed_out.transaction_id
+    captured = [i for i in fake.state.intents.values() if i["status"] == "succeeded"]
+    assert len(captured) == 1 and fake.state.effects["captured"] == 1099
+    # the intent now names the payment it pays, for its webhooks
+    assert captured[0]["metadata"]["saleor_payment_id"] == "2"
+
+
+def test_a_new_card_after_a_decline_confirms_the_same_intent(
+    fake: FakeStripe, gateway_for: Build
+) -> None:
+    gateway = gateway_for()
+    declined = gateway.process(pay(checkout_token="chk-1", card="pm_card_chargeDeclined"))
+    paid = gateway.process(pay(payment_id=2, checkout_token="chk-1", card="pm_card_visa"))
+    assert not declined.is_success and paid.is_success
+    assert declined.transaction_id == paid.transaction_id and len(fake.state.intents) == 1
+
+
+def test_another_amount_is_another_intent(fake: FakeStripe, gateway_for: Build) -> None:
+    gateway = gateway_for()
+    gateway.process(pay(checkout_token="chk-1", amount="10.00", card="pm_card_chargeDeclined"))
+    gateway.process(pay(payment_id=2, checkout_token="chk-1", amount="12.00"))
+    assert sorted(i["amount"] for i in fake.state.intents.values()) == [1000, 1200]
+
+
+def test_a_refunded_intent_is_not_reused(fake: FakeStripe, gateway_for: Build) -> None:
+    """An orphaned charge refunded by its webhook must not pay the checkout's retry."""
+    gateway = gateway_for()
+    first = gateway.process(pay(checkout_token="chk-1"))
+    assert gateway.refund(pay(token=first.transaction_id)).is_success
+    again = gateway.process(pay(payment_id=2, checkout_token="chk-1"))
+    assert again.is_success and again.transaction_id != first.transaction_id
+    assert fake.state.effects["captured"] == 2 * 1099
 
 
 def test_unsupported_currency_is_refused_before_stripe(
@@ -135,9 +196,7 @@ def test_retried_capture_after_a_timeout_moves_money_once(
 ) -> None:
     gateway = gateway_for(capture_mode="manual")
     auth = gateway.process(pay(amount="50.00"))
-    slow = StripeGateway(
-        gateway.settings, client_factory=lambda key: _client(key, timeout=(1.0, 0.3))
-    )
+    slow = StripeGateway(gateway.settings, client_factory=_slow)
     fake.state.delay_after = 0.6  # Stripe captures, the answer comes too late
     timed_out = slow.capture(pay(amount="50.00", token=auth.transaction_id))
     assert not timed_out.is_success and timed_out.error == UNAVAILABLE
@@ -257,14 +316,14 @@ def test_the_same_card_after_a_decline_reaches_the_bank_again(
     gateway = gateway_for()
     first = gateway.process(pay(card="pm_card_chargeDeclined"))
     assert first.raw["outcome"] == "declined"  # Saleor keeps it on the failed transaction
-    retried = gateway.process(pay(card="pm_card_chargeDeclined"))  # same attempt: replayed
-    assert fake.state.requests[-1].replayed and retried.error == first.error
-    gateway.process(pay(card="pm_card_chargeDeclined", sequence=1))  # the next attempt
-    assert not fake.state.requests[-1].replayed
-    assert len(fake.state.intents) == 2
+    retried = gateway.process(pay(card="pm_card_chargeDeclined"))  # funds added, say
+    assert retried.error == first.error
+    confirms = [r for r in fake.state.requests if r.path.endswith("/confirm")]
+    assert len(confirms) == 2 and not confirms[1].replayed  # the bank was asked again
+    assert len(fake.state.intents) == 1
 
 
 def test_a_timeout_is_not_counted_as_a_decline(fake: FakeStripe, gateway_for: Build) -> None:
     fake.state.fail_next.append((503, {"error": {"type": "api_error", "message": "busy"}}))
     result = gateway_for().process(pay())
-    assert result.error == UNAVAILABLE and result.raw["outcome"] != "declined"
+    assert result.error == UNAVAILABLE and result.raw["outcome"] == "unknown"

@@ -61,12 +61,25 @@ def test_running_again_changes_nothing(fake: FakeStripe) -> None:
     assert len(fake.state.endpoints) == 1 and fake.state.effects["webhook_endpoint"] == 1
 
 
-def test_channels_get_their_own_endpoints(fake: FakeStripe) -> None:
-    eu, us = Config(), Config()
+def test_channels_of_other_accounts_get_their_own_endpoints(fake: FakeStripe) -> None:
+    eu, us = Config(), Config(publishable_key="pk_test_51AnotherAccount0123")
     register("eu", BASE, load=eu.load, save=eu.save)
-    register("us", BASE, load=us.load, save=us.save)
+    register("us", BASE, load=us.load, save=us.save, others=lambda: {"eu": eu.load("eu")})
     assert len(fake.state.endpoints) == 2
     assert eu.values["webhook_secret"] != us.values["webhook_secret"]
+
+
+def test_channels_of_one_account_share_one_endpoint(fake: FakeStripe) -> None:
+    """Stripe sends an account's events to every endpoint: one is enough."""
+    eu, us = Config(), Config()
+    register("us", BASE, load=us.load, save=us.save)  # registered before sharing existed
+    register("eu", BASE, load=eu.load, save=eu.save)
+    assert len(fake.state.endpoints) == 2
+    result = register("us", BASE, load=us.load, save=us.save, others=lambda: {"eu": eu.load("eu")})
+    [endpoint] = fake.state.endpoints.values()
+    assert endpoint["metadata"]["saleor_channel"] == "eu"
+    assert (result.endpoint_id, result.shared_with) == (endpoint["id"], "eu")
+    assert not result.created and len(result.deleted) == 1
 
 
 def test_a_lost_secret_or_a_new_domain_replaces_the_endpoint(fake: FakeStripe) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from saleor_plugins.core.models import InboundEvent
 from saleor_plugins.stripe.connector import PLUGIN_ID
+from saleor_plugins.stripe.mapping import payment_event
 from saleor_plugins.stripe.webhooks import StripeReceiver
 
 from ..webhook_security import WebhookSecurityCases
@@ -87,12 +89,37 @@ def test_a_channel_without_a_signing_secret_asks_stripe_to_retry_later() -> None
 
 
 @pytest.mark.django_db
-def test_the_raw_event_is_stored() -> None:
-    body = intent_event("evt_raw")
+def test_only_what_processing_needs_is_stored() -> None:
+    intent = STATE.sample("payment_intent")
+    intent.update(
+        id="pi_pii",
+        status="succeeded",
+        amount_received=1099,
+        client_secret="pi_pii_secret_abcdef0123456789",
+        receipt_email="shopper@example.com",
+        customer="cus_123",
+        shipping={"name": "Jane Shopper", "address": {"line1": "1 Main St"}},
+        metadata={"saleor_payment_id": "UGF5bWVudDox", "note": "call Jane on 555-0100"},
+        payment_method={
+            "id": "pm_1",
+            "type": "card",
+            "billing_details": {"name": "Jane Shopper", "email": "shopper@example.com"},
+            "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
+        },
+    )
+    evt = event(STATE, "payment_intent.succeeded", intent)
+    body = json.dumps(evt).encode()
     assert SECURITY.post(body, headers(body)) == 200
     stored = InboundEvent.objects.get()
-    assert stored.payload == json.loads(body)
-    assert (stored.provider_event_id, stored.event_type) == ("evt_raw", "payment_intent.succeeded")
+    text = json.dumps(stored.payload)
+    for private in ("secret", "shopper@example.com", "Jane", "Main St", "555-0100", "cus_123"):
+        assert private not in text
+    # and processing reads the same from what is stored as from what Stripe sent
+    # (less the cardholder's name)
+    sent = payment_event(evt)
+    assert sent is not None and sent.card is not None
+    assert payment_event(stored.payload) == replace(sent, card=replace(sent.card, name=None))
+    assert (stored.provider_event_id, stored.event_type) == (evt["id"], "payment_intent.succeeded")
 
 
 @pytest.mark.django_db

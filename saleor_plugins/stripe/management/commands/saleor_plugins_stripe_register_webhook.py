@@ -4,6 +4,9 @@
         --base-url https://shop.example.com
 
 Idempotent: run it again and nothing changes (see ``saleor_plugins.stripe.registration``).
+Channels sharing a Stripe account share one endpoint: the first channel registered gets
+it, the others are served by it (Stripe would otherwise send each event once per
+endpoint).
 """
 
 from __future__ import annotations
@@ -14,9 +17,23 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ....core.errors import IntegrationError
+from ....core.settings import SettingsErrors
 from ...client import SETUP_TIMEOUT, StripeClient
 from ...registration import Registration, ensure_endpoint, webhook_url
 from ...settings import StripeSettings
+
+
+def siblings(settings: StripeSettings, others: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Channels on the same Stripe account that hold their endpoint's signing secret."""
+    found = set()
+    for channel, configuration in others.items():
+        try:
+            theirs = StripeSettings.from_configuration(configuration, active=False)
+        except SettingsErrors:
+            continue
+        if theirs.publishable_key == settings.publishable_key and theirs.secret("webhook_secret"):
+            found.add(channel)
+    return found
 
 
 def register(
@@ -25,6 +42,7 @@ def register(
     *,
     load: Callable[[str], list[dict[str, Any]]],
     save: Callable[[str, str], None],
+    others: Callable[[], dict[str, list[dict[str, Any]]]] = dict,
     timeout: tuple[float, float] = SETUP_TIMEOUT,
 ) -> Registration:
     settings = StripeSettings.from_configuration(load(channel), active=False)
@@ -34,6 +52,7 @@ def register(
         url=webhook_url(base_url, channel),
         channel=channel,
         have_secret=bool(settings.secret("webhook_secret")),
+        siblings=siblings(settings, {c: v for c, v in others().items() if c != channel}),
     )
     if result.secret:
         save(channel, result.secret)
@@ -53,20 +72,23 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=SETUP_TIMEOUT[1])
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ... import saleor_ops  # Saleor's configuration storage
+        from ... import plugin  # Saleor's configuration storage
 
         base_url = options["base_url"] or _site_url()
         try:
             result = register(
                 options["channel"],
                 base_url,
-                load=saleor_ops.load_configuration,
-                save=saleor_ops.save_webhook_secret,
+                load=plugin.load_configuration,
+                save=plugin.save_webhook_secret,
+                others=plugin.active_configurations,
                 timeout=(min(3.0, options["timeout"]), options["timeout"]),
             )
         except IntegrationError as e:
             raise CommandError(str(e)) from e
         verb = "created" if result.created else "already registered"
+        if result.shared_with:
+            verb = f"of channel {result.shared_with} (same Stripe account) serves it"
         self.stdout.write(
             f"Stripe webhook endpoint {result.endpoint_id} {verb}"
             + (f"; removed {', '.join(result.deleted)}" if result.deleted else "")
