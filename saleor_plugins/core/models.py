@@ -144,7 +144,7 @@ class InboundEvent(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["received_at"], name="saleor_plugins_inbound_received"),
+            models.Index(fields=["received_at"], name="saleor_plugins_inbound_recv"),
         ]
 
 

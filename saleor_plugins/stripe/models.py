@@ -39,7 +39,7 @@ class Intent(models.Model):
                 fields=["scope", "currency", "amount"], name="saleor_plugins_stripe_intent_once"
             )
         ]
-        indexes = [models.Index(fields=["intent_id"], name="saleor_plugins_stripe_intent_id")]
+        indexes = [models.Index(fields=["intent_id"], name="saleor_plugins_st_intent_id")]
 
     def __str__(self) -> str:
         return f"{self.scope} {self.amount} {self.currency}: {self.intent_id}"

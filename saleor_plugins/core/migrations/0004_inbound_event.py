@@ -9,6 +9,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="inboundevent",
-            index=models.Index(fields=["received_at"], name="saleor_plugins_inbound_received"),
+            index=models.Index(fields=["received_at"], name="saleor_plugins_inbound_recv"),
         ),
     ]
