@@ -72,6 +72,24 @@ class OrderLine:
     tax_rate: Decimal = Decimal("0")
     discount: Money | None = None
     quantity_fulfilled: int = 0
+    category_path: tuple[str, ...] = ()  # root-to-leaf category names of the product
+    product_attributes: tuple[Attribute, ...] = ()  # the product's (brand, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    line_id: str  # the OrderLine refunded
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """One refund recorded on the order (Saleor: a refunded fulfillment)."""
+
+    id: str
+    amount: Money
+    lines: tuple[RefundLine, ...] = ()  # empty: an amount only (orderRefund)
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,7 @@ class Order:
     checkout_token: str = ""  # the checkout the order was placed from ("" = none)
     shipping_method: str = ""  # name of the shipping method / collection point
     tracking_client_id: str = ""  # the storefront's analytics client id, if it sent one
+    refunds: tuple[Refund, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
 """Orders: one query for the orders of a page (with their addresses, user and refund
-totals as subqueries) and one for their lines, whatever the page size."""
+totals as subqueries), one for their lines (with product and category), one for the
+products' attribute values, one for the category paths and two for the refunds recorded
+on them (refunded fulfillments and their lines), whatever the page size."""
 
 from __future__ import annotations
 
@@ -9,14 +11,19 @@ from typing import Any
 
 from ...core import snapshots as s
 from .common import address, customer, metadata, money, pages
+from .products import _group as group_attributes
+from .products import category_paths
 
 DRAFT = "draft"
+#: fulfillments that record a refund (orderRefund, orderFulfillmentRefundProducts)
+REFUND_STATUSES = ("refunded", "refunded_and_returned")
 
 
 def queryset() -> Any:
     from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
     from django.db.models.functions import Coalesce
-    from saleor.order.models import Order, OrderLine
+    from saleor.attribute.models import AssignedProductAttributeValue
+    from saleor.order.models import Fulfillment, Order, OrderLine
     from saleor.payment.models import Transaction, TransactionItem
 
     def total(qs: Any, column: str) -> Any:
@@ -31,7 +38,19 @@ def queryset() -> Any:
         .order_by()
         .values("payment__order_id")
     )
-    lines = OrderLine.objects.select_related("variant").order_by("created_at", "pk")
+    attributes = AssignedProductAttributeValue.objects.select_related("value__attribute").order_by(
+        "sort_order", "pk"
+    )
+    lines = (
+        OrderLine.objects.select_related("variant__product__category")
+        .prefetch_related(Prefetch("variant__product__attributevalues", queryset=attributes))
+        .order_by("created_at", "pk")
+    )
+    refunds = (
+        Fulfillment.objects.filter(status__in=REFUND_STATUSES)
+        .prefetch_related("lines")
+        .order_by("created_at", "pk")
+    )
     return (
         Order.objects.select_related(
             "channel", "billing_address", "shipping_address", "user__default_billing_address"
@@ -40,14 +59,22 @@ def queryset() -> Any:
             refunded_items=total(items, "refunded_value"),
             refunded_payments=total(legacy, "amount"),
         )
-        .prefetch_related(Prefetch("lines", queryset=lines))
+        .prefetch_related(
+            Prefetch("lines", queryset=lines),
+            Prefetch("fulfillments", queryset=refunds, to_attr="refund_fulfillments"),
+        )
     )
 
 
-def _line(line: Any, cur: str) -> s.OrderLine:
+def _line(line: Any, cur: str, paths: dict[int, tuple[str, ...]]) -> s.OrderLine:
     quantity = int(line.quantity)
     discount = Decimal(line.unit_discount_amount or 0) * quantity
     variant = line.variant
+    product = variant.product if variant is not None else None
+    attributes: tuple[s.Attribute, ...] = ()
+    if product is not None:
+        values = product.attributevalues.all()
+        attributes = group_attributes((av.value.attribute, av.value) for av in values)
     return s.OrderLine(
         id=str(line.pk),
         product_id=str(variant.product_id) if variant is not None else "",
@@ -63,7 +90,33 @@ def _line(line: Any, cur: str) -> s.OrderLine:
         tax_rate=Decimal(line.tax_rate or 0),
         discount=money(discount, cur) if discount else None,
         quantity_fulfilled=int(line.quantity_fulfilled or 0),
+        category_path=paths.get(product.category_id, ()) if product is not None else (),
+        product_attributes=attributes,
     )
+
+
+def _refund(fulfillment: Any, cur: str) -> s.Refund:
+    lines = tuple(
+        s.RefundLine(line_id=str(fl.order_line_id), quantity=int(fl.quantity))
+        for fl in fulfillment.lines.all()
+    )
+    return s.Refund(
+        id=str(fulfillment.pk),
+        amount=money(fulfillment.total_refund_amount, cur),
+        lines=lines,
+        created_at=fulfillment.created_at,
+    )
+
+
+def category_paths_of(orders: list[Any]) -> dict[int, tuple[str, ...]]:
+    """Category paths of every product ordered on the page, from one query."""
+    categories = {
+        line.variant.product.category.pk: line.variant.product.category
+        for order in orders
+        for line in order.lines.all()
+        if line.variant is not None and line.variant.product.category is not None
+    }
+    return category_paths(categories.values())
 
 
 def guest(order: Any) -> s.Customer | None:
@@ -81,8 +134,10 @@ def guest(order: Any) -> s.Customer | None:
     )
 
 
-def snapshot(order: Any) -> s.Order:
+def snapshot(order: Any, paths: dict[int, tuple[str, ...]] | None = None) -> s.Order:
     cur = order.currency
+    if paths is None:
+        paths = category_paths_of([order])
     undiscounted = Decimal(order.undiscounted_total_gross_amount or 0)
     discount = max(Decimal(0), undiscounted - Decimal(order.total_gross_amount or 0))
     refunded = Decimal(order.refunded_items) + Decimal(order.refunded_payments)
@@ -96,7 +151,7 @@ def snapshot(order: Any) -> s.Order:
         charge_status=str(order.charge_status),
         currency=cur,
         email=order.user_email or (user.email if user is not None else ""),
-        lines=tuple(_line(line, cur) for line in order.lines.all()),
+        lines=tuple(_line(line, cur, paths) for line in order.lines.all()),
         subtotal_net=money(order.subtotal_net_amount, cur),
         subtotal_gross=money(order.subtotal_gross_amount, cur),
         shipping_net=money(order.shipping_price_net_amount, cur),
@@ -117,6 +172,7 @@ def snapshot(order: Any) -> s.Order:
         checkout_token=order.checkout_token or "",
         shipping_method=order.shipping_method_name or order.collection_point_name or "",
         tracking_client_id=order.tracking_client_id or "",
+        refunds=tuple(_refund(f, cur) for f in getattr(order, "refund_fulfillments", ())),
     )
 
 
@@ -147,4 +203,5 @@ def iter_ids(channel: str) -> Iterator[str]:
 def iter_objects(channel: str, page_size: int) -> Iterator[s.Order]:
     qs = queryset().filter(channel__slug=channel).exclude(status=DRAFT)
     for page in pages(qs, "number", page_size):
-        yield from (snapshot(o) for o in page)
+        paths = category_paths_of(page)
+        yield from (snapshot(o, paths) for o in page)
