@@ -115,7 +115,7 @@ class GoogleTagManagerIntegration(Integration):
         {EventType.ORDER_CREATED, EventType.ORDER_PAID, EventType.ORDER_REFUNDED}
     )
     # GA4 publishes no request quota for the protocol: be a polite client per stream
-    rate_limit = RateLimit(per_second=20, concurrency=4)
+    rate_limit = RateLimit(per_second=50, concurrency=4)
 
     settings: GoogleTagManagerSettings
 
