@@ -120,6 +120,9 @@ def test_checkout_complete_sends_one_purchase_with_the_client_id_in_that_channel
     assert [(i["item_id"], i["quantity"]) for i in params["items"]] == [
         (line.product_sku or str(line.variant_id), line.quantity) for line in lines
     ]
+    # the category path comes from the product (the reader's one query for the page)
+    category = lines[0].variant.product.category
+    assert params["items"][0]["item_category"] == category.get_ancestors(include_self=True)[0].name
 
 
 def test_order_refund_partial_then_the_rest_sends_two_refunds(
