@@ -189,6 +189,7 @@ class FakeGA4:
     debug_requests: list[Received] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer, in turn
+    failed: int = 0  # live requests answered with one of those
 
     @property
     def url(self) -> str:
@@ -202,6 +203,7 @@ class FakeGA4:
 
     def _live(self, request: Request) -> Response:
         if self.fail_next:
+            self.failed += 1
             return Response("unavailable", status=self.fail_next.pop(0))
         query = dict(request.args)
         self.problems += validate(request.get_data(), query)

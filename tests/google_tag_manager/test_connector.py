@@ -307,3 +307,31 @@ def test_the_api_secret_is_in_no_log_sync_log_or_error(
     assert SECRET not in str(stored)
     assert SECRET not in caplog.text
     assert ga4.requests[0].query["api_secret"] == SECRET  # it was sent, where it belongs
+
+
+def test_a_server_container_resolving_to_a_private_address_pauses_the_channel(
+    ga4: FakeGA4, kernel: MemoryHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from saleor_plugins.google_tag_manager import client
+
+    monkeypatch.setattr(
+        client.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("192.168.0.7", 443))]
+    )
+    kernel.configs[CHANNEL] = (True, config(server_container_url="https://sgtm.example.com"))
+    o = kernel.add(order())
+    job = emit(EventType.ORDER_CREATED, o)
+    assert run(job) == "circuit"  # the merchant is told; the job waits, no call made
+    assert "private" in Job.objects.get(id=job.id).last_error  # type: ignore[union-attr]
+    assert ga4.requests == []
+
+
+def test_with_a_server_container_the_events_go_there_not_to_google(settings: Any) -> None:
+    from saleor_plugins.google_tag_manager.client import Ga4Client
+
+    from .conftest import cfg
+
+    del settings.SALEOR_PLUGINS_GA4_ENDPOINT  # Google's own host, as in production
+    assert Ga4Client(cfg(server_container_url="https://sgtm.example.com")).base == (
+        "https://sgtm.example.com"
+    )
+    assert Ga4Client(cfg()).base == "https://www.google-analytics.com"
