@@ -239,7 +239,7 @@ def credit_note(
     by_id = {ol.id: ol for ol in order.lines}
     lines: list[Line] = []
     for rl in refund.lines:
-        ol = by_id.get(rl.order_line_id)
+        ol = by_id.get(rl.line_id)
         if ol is None or not ol.quantity:
             continue
         share = Decimal(min(rl.quantity, ol.quantity)) / Decimal(ol.quantity)

@@ -72,6 +72,8 @@ class OrderLine:
     tax_rate: Decimal = Decimal("0")
     discount: Money | None = None
     quantity_fulfilled: int = 0
+    category_path: tuple[str, ...] = ()  # root-to-leaf category names of the product
+    product_attributes: tuple[Attribute, ...] = ()  # the product's (brand, ...)
     product_type: str = ""
     category: str = ""
     tax_class: str = ""  # the tax class name Saleor applied ("" = the default)
@@ -93,19 +95,19 @@ class Payment:
 
 @dataclass(frozen=True, slots=True)
 class RefundLine:
-    order_line_id: str
+    line_id: str  # the OrderLine refunded
     quantity: int
 
 
 @dataclass(frozen=True, slots=True)
 class Refund:
-    """Money given back on an order; ``lines`` empty for an amount-only refund."""
+    """Money given back on an order (Saleor: a refunded fulfillment, with its lines)."""
 
     id: str
     amount: Money
+    lines: tuple[RefundLine, ...] = ()  # empty: an amount only (orderRefund)
     created_at: datetime | None = None
-    lines: tuple[RefundLine, ...] = ()
-    gateway: str = ""
+    gateway: str = ""  # where the money went back through ("" = not known)
     psp_reference: str = ""
 
 
@@ -144,7 +146,7 @@ class Order:
     shipping_tax_class: str = ""
     gift_card_total: Money | None = None  # paid with gift cards: a payment, not a discount
     payments: tuple[Payment, ...] = ()
-    refunds: tuple[Refund, ...] = ()
+    refunds: tuple[Refund, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,9 @@
 """Orders: one query for the orders of a page (with their addresses, user and refund
-totals as subqueries) and one for their lines, whatever the page size."""
+totals as subqueries), one for their lines (with product, type and category), one for the
+products' attribute values, one for the category paths, two for the refunds recorded on
+them (refunded fulfillments and their lines), and one each for their payments, the
+payments' refunds, their transactions and the gift cards they spent, whatever the page
+size."""
 
 from __future__ import annotations
 
@@ -9,16 +13,21 @@ from typing import Any
 
 from ...core import snapshots as s
 from .common import address, customer, metadata, money, pages
+from .products import _group as group_attributes
+from .products import category_paths
 
 DRAFT = "draft"
+#: fulfillments that record a refund (orderRefund, orderFulfillmentRefundProducts)
+REFUND_STATUSES = ("refunded", "refunded_and_returned")
 
 
 def queryset() -> Any:
     from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
     from django.db.models.functions import Coalesce
+    from saleor.attribute.models import AssignedProductAttributeValue
     from saleor.giftcard.models import GiftCardEvent
-    from saleor.order.models import Order, OrderLine
-    from saleor.payment.models import Payment, Transaction, TransactionEvent, TransactionItem
+    from saleor.order.models import Fulfillment, Order, OrderLine
+    from saleor.payment.models import Payment, Transaction, TransactionItem
 
     def total(qs: Any, column: str) -> Any:
         agg = qs.annotate(_t=Sum(column)).values("_t")[:1]
@@ -32,23 +41,26 @@ def queryset() -> Any:
         .order_by()
         .values("payment__order_id")
     )
-    lines = OrderLine.objects.select_related(
-        "variant__product__product_type", "variant__product__category"
-    ).order_by("created_at", "pk")
+    attributes = AssignedProductAttributeValue.objects.select_related("value__attribute").order_by(
+        "sort_order", "pk"
+    )
+    lines = (
+        OrderLine.objects.select_related(
+            "variant__product__category", "variant__product__product_type"
+        )
+        .prefetch_related(Prefetch("variant__product__attributevalues", queryset=attributes))
+        .order_by("created_at", "pk")
+    )
+    refunds = (
+        Fulfillment.objects.filter(status__in=REFUND_STATUSES)
+        .prefetch_related("lines")
+        .order_by("created_at", "pk")
+    )
     # every payment, not only active ones: Saleor deactivates a fully refunded payment,
     # and lowers captured_amount by each refund -- the money was still received
     payments = Payment.objects.order_by("created_at", "pk")
-    refund_transactions = (
-        Transaction.objects.filter(kind="refund", is_success=True)
-        .select_related("payment")
-        .order_by("created_at", "pk")
-    )
-    transactions = TransactionItem.objects.order_by("created_at", "pk").prefetch_related(
-        Prefetch(
-            "events",
-            queryset=TransactionEvent.objects.filter(type="refund_success").order_by("pk"),
-            to_attr="refund_events",
-        )
+    refund_transactions = Transaction.objects.filter(kind="refund", is_success=True).order_by(
+        "created_at", "pk"
     )
     gift_cards = GiftCardEvent.objects.filter(type="used_in_order").order_by("pk")
     return (
@@ -61,23 +73,32 @@ def queryset() -> Any:
         )
         .prefetch_related(
             Prefetch("lines", queryset=lines),
-            Prefetch("payments", queryset=payments, to_attr="active_payments"),
+            Prefetch("fulfillments", queryset=refunds, to_attr="refund_fulfillments"),
+            Prefetch("payments", queryset=payments, to_attr="all_payments"),
             Prefetch(
-                "active_payments__transactions",
+                "all_payments__transactions",
                 queryset=refund_transactions,
                 to_attr="refunds_made",
             ),
-            Prefetch("payment_transactions", queryset=transactions, to_attr="items"),
+            Prefetch(
+                "payment_transactions",
+                queryset=TransactionItem.objects.order_by("created_at", "pk"),
+                to_attr="items",
+            ),
             Prefetch("giftcardevent_set", queryset=gift_cards, to_attr="gift_card_uses"),
         )
     )
 
 
-def _line(line: Any, cur: str) -> s.OrderLine:
+def _line(line: Any, cur: str, paths: dict[int, tuple[str, ...]]) -> s.OrderLine:
     quantity = int(line.quantity)
     discount = Decimal(line.unit_discount_amount or 0) * quantity
     variant = line.variant
     product = variant.product if variant is not None else None
+    attributes: tuple[s.Attribute, ...] = ()
+    if product is not None:
+        values = product.attributevalues.all()
+        attributes = group_attributes((av.value.attribute, av.value) for av in values)
     return s.OrderLine(
         id=str(line.pk),
         product_id=str(variant.product_id) if variant is not None else "",
@@ -93,6 +114,8 @@ def _line(line: Any, cur: str) -> s.OrderLine:
         tax_rate=Decimal(line.tax_rate or 0),
         discount=money(discount, cur) if discount else None,
         quantity_fulfilled=int(line.quantity_fulfilled or 0),
+        category_path=paths.get(product.category_id, ()) if product is not None else (),
+        product_attributes=attributes,
         product_type=product.product_type.name if product is not None else "",
         category=product.category.name if product is not None and product.category else "",
         tax_class=line.tax_class_name or "",
@@ -104,9 +127,10 @@ def _line(line: Any, cur: str) -> s.OrderLine:
 
 def _payments(order: Any, cur: str) -> tuple[s.Payment, ...]:
     """Money received: legacy payments (plugins' gateways) and transactions (apps), each
-    with what it captured in all, refunds included (refunds are :func:`_refunds`)."""
+    with what it received in all (refunds, which lower what Saleor keeps as captured,
+    are the order's refund records)."""
     found = []
-    for p in order.active_payments:
+    for p in order.all_payments:
         received = Decimal(p.captured_amount or 0) + sum(
             (Decimal(t.amount) for t in p.refunds_made), Decimal(0)
         )
@@ -134,30 +158,24 @@ def _payments(order: Any, cur: str) -> tuple[s.Payment, ...]:
     return tuple(found)
 
 
-def _refunds(order: Any, cur: str) -> tuple[s.Refund, ...]:
-    found = [
-        s.Refund(
-            id=f"refund-{t.pk}",
-            amount=money(t.amount, cur),
-            created_at=t.created_at,
-            gateway=p.gateway,
-            psp_reference=t.token or "",
-        )
-        for p in order.active_payments
-        for t in p.refunds_made
-    ]
-    found += [
-        s.Refund(
-            id=f"event-{e.pk}",
-            amount=money(e.amount_value, cur),
-            created_at=e.created_at,
-            gateway=t.app_identifier or t.name or "transaction",
-            psp_reference=e.psp_reference or "",
-        )
-        for t in order.items
-        for e in t.refund_events
-    ]
-    return tuple(found)
+def _refund(fulfillment: Any, cur: str, gateway: str) -> s.Refund:
+    lines = tuple(
+        s.RefundLine(line_id=str(fl.order_line_id), quantity=int(fl.quantity))
+        for fl in fulfillment.lines.all()
+    )
+    return s.Refund(
+        id=str(fulfillment.pk),
+        amount=money(fulfillment.total_refund_amount, cur),
+        lines=lines,
+        created_at=fulfillment.created_at,
+        gateway=gateway,
+    )
+
+
+def _refund_gateway(payments: tuple[s.Payment, ...]) -> str:
+    """The gateway money went back through, when the order was paid through one only."""
+    gateways = {p.gateway for p in payments}
+    return gateways.pop() if len(gateways) == 1 else ""
 
 
 def _gift_cards(order: Any, cur: str) -> s.Money | None:
@@ -168,6 +186,20 @@ def _gift_cards(order: Any, cur: str) -> s.Money | None:
         if before is not None and after is not None:
             used += Decimal(str(before)) - Decimal(str(after))
     return money(used, cur) if used > 0 else None
+
+
+def category_paths_of(orders: list[Any]) -> dict[int, tuple[str, ...]]:
+    """Category paths of every product ordered on the page, from one query."""
+    categories = {
+        line.variant.product.category.pk: line.variant.product.category
+        for order in orders
+        for line in order.lines.all()
+        if line.variant is not None and line.variant.product.category is not None
+    }
+    return {
+        pk: tuple(name for name, _ in path)
+        for pk, path in category_paths(categories.values()).items()
+    }
 
 
 def guest(order: Any) -> s.Customer | None:
@@ -185,11 +217,14 @@ def guest(order: Any) -> s.Customer | None:
     )
 
 
-def snapshot(order: Any) -> s.Order:
+def snapshot(order: Any, paths: dict[int, tuple[str, ...]] | None = None) -> s.Order:
     cur = order.currency
+    if paths is None:
+        paths = category_paths_of([order])
     undiscounted = Decimal(order.undiscounted_total_gross_amount or 0)
     discount = max(Decimal(0), undiscounted - Decimal(order.total_gross_amount or 0))
     refunded = Decimal(order.refunded_items) + Decimal(order.refunded_payments)
+    payments = _payments(order, cur)
     user = order.user
     return s.Order(
         id=str(order.pk),
@@ -200,7 +235,7 @@ def snapshot(order: Any) -> s.Order:
         charge_status=str(order.charge_status),
         currency=cur,
         email=order.user_email or (user.email if user is not None else ""),
-        lines=tuple(_line(line, cur) for line in order.lines.all()),
+        lines=tuple(_line(line, cur, paths) for line in order.lines.all()),
         subtotal_net=money(order.subtotal_net_amount, cur),
         subtotal_gross=money(order.subtotal_gross_amount, cur),
         shipping_net=money(order.shipping_price_net_amount, cur),
@@ -225,8 +260,11 @@ def snapshot(order: Any) -> s.Order:
         shipping_tax_rate=Decimal(order.shipping_tax_rate or 0),
         shipping_tax_class=order.shipping_tax_class_name or "",
         gift_card_total=_gift_cards(order, cur),
-        payments=_payments(order, cur),
-        refunds=_refunds(order, cur),
+        payments=payments,
+        refunds=tuple(
+            _refund(f, cur, _refund_gateway(payments))
+            for f in getattr(order, "refund_fulfillments", ())
+        ),
     )
 
 
@@ -257,4 +295,5 @@ def iter_ids(channel: str) -> Iterator[str]:
 def iter_objects(channel: str, page_size: int) -> Iterator[s.Order]:
     qs = queryset().filter(channel__slug=channel).exclude(status=DRAFT)
     for page in pages(qs, "number", page_size):
-        yield from (snapshot(o) for o in page)
+        paths = category_paths_of(page)
+        yield from (snapshot(o, paths) for o in page)
