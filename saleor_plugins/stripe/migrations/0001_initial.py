@@ -24,9 +24,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "db_table": "saleor_plugins_stripe_intent",
-                "indexes": [
-                    models.Index(fields=["intent_id"], name="saleor_plugins_st_intent_id")
-                ],
+                "indexes": [models.Index(fields=["intent_id"], name="saleor_plugins_st_intent_id")],
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("scope", "currency", "amount"),
