@@ -59,7 +59,12 @@ class MemoryHost:
             return None
         active, values = self.configs[channel]
         return Installation(
-            integration, channel, active, [{"name": k, "value": v} for k, v in values.items()]
+            integration,
+            channel,
+            active,
+            [{"name": k, "value": v} for k, v in values.items()],
+            # active long before the test's orders: reconciliation may re-emit them
+            active_since=datetime(2000, 1, 1, tzinfo=UTC) if active else None,
         )
 
     def installations(self, integration: str | None = None) -> list[Installation]:
