@@ -10,9 +10,12 @@ rolled-back benchmark) the hooks and our publish run in the request as after a c
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.test import Client, TestCase
 
 ADDRESS = {
@@ -183,3 +186,20 @@ class Store:
     def complete(self, checkout_id: str) -> str:
         """Complete the checkout; the order's global id."""
         return str(self.post(COMPLETE, {"id": checkout_id})["order"]["id"])
+
+
+class Queries(list[str]):
+    """The statements a block runs on the default connection.
+
+    Django's ``CaptureQueriesContext`` reads ``connection.queries``, which every request
+    the test client makes empties (``request_started``); a wrapper around execution counts
+    every statement instead."""
+
+    @contextmanager
+    def capture(self) -> Iterator[Queries]:
+        def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            self.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            yield self

@@ -218,10 +218,7 @@ SANDBOXES = {
 def test_checkout_complete_costs_one_query_for_our_plugins(settings):  # type: ignore[no-untyped-def]
     """Two integrations subscribed to the order: one INSERT, nothing else (no per-plugin
     channel lookup, no read): the same checkoutComplete with and without our plugins."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from .checkout_flow import build_store
+    from .checkout_flow import Queries, build_store
     from .conftest import DUMMY
 
     ours = list(settings.PLUGINS)
@@ -231,10 +228,10 @@ def test_checkout_complete_costs_one_query_for_our_plugins(settings):  # type: i
         settings.PLUGINS = plugins
         checkout_id = store.create()
         store.prepare(checkout_id, pay=False)
-        with CaptureQueriesContext(connection) as queries:
+        with Queries().capture() as queries:
             store.complete(checkout_id)
         counts.append(len(queries))
-        sql.append([q["sql"] for q in queries])
+        sql.append(queries)
     assert counts[0] == counts[2] and counts[1] == counts[3]  # the count is stable
     assert counts[1] - counts[0] == 1
     assert sum("saleor_plugins_job" in q for q in sql[1]) == 1
