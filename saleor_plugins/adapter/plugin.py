@@ -24,7 +24,9 @@ from ..core import circuit, status, webhooks
 from ..core.host import get_host, writer_scope
 from ..core.integration import Integration
 from ..core.settings import SettingsErrors
-from . import hooks, votes
+from . import hooks, loading, votes
+
+loading.install()
 
 STATUS_FIELD = "sync_status"
 #: Seconds a configuration check on save may take: saving never waits longer.

@@ -18,19 +18,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import connection
 from saleor.plugins.base_plugin import BasePlugin
 
 from ..core import outbox
 from ..core.events import EventType
-from . import hooks, routing, votes
+from . import hooks, loading, routing, votes
 
 ROUTER_ID = "saleor_plugins.router"
+
+loading.install()  # before any request builds our plugins: see loading.py
 
 
 def _flush(hook_name: str, obj: Any) -> None:
     ballot = votes.collect(hook_name, hooks.object_id(obj))
-    if ballot is not None and ballot.targets:
-        outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
+    if ballot is None or not ballot.targets or votes.already_written(ballot):
+        return
+    outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
+    if not connection.in_atomic_block:  # committed: no rollback can undo it
+        votes.written(ballot)
 
 
 def _product(hook_name: str, obj: Any) -> None:

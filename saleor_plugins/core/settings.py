@@ -18,9 +18,11 @@ Rules:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from functools import lru_cache
+from typing import Any, ClassVar, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
@@ -163,9 +165,14 @@ class ChannelSettings(BaseModel):
 
     @classmethod
     def from_configuration(cls, items: Iterable[Mapping[str, Any]], *, active: bool = True) -> Self:
-        """Parse Saleor's stored name/value list; raise :class:`SettingsErrors`."""
+        """Parse Saleor's stored name/value list; raise :class:`SettingsErrors`.
+
+        Saleor hands every plugin its stored list in every request, and each job's delivery
+        reads it again: a configuration is parsed once per content (the settings are
+        frozen, so sharing one instance is safe); a changed configuration is a new key."""
         raw = {item["name"]: item.get("value") for item in items if "name" in item}
-        return cls.parse(raw, active=active)
+        text = json.dumps(raw, sort_keys=True, default=str)
+        return cast(Self, _parsed(cls, text, active))
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], *, active: bool = True) -> Self:
@@ -232,6 +239,12 @@ class ChannelSettings(BaseModel):
 
 def _plain(value: Any) -> str:
     return value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
+
+
+@lru_cache(maxsize=256)
+def _parsed(cls: type[ChannelSettings], text: str, active: bool) -> ChannelSettings:
+    # an invalid configuration raises and is not cached (the dashboard refuses to save it)
+    return cls.parse(json.loads(text), active=active)
 
 
 def split_list(value: Any) -> tuple[str, ...]:

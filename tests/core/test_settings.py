@@ -141,3 +141,25 @@ def test_a_secret_too_short_to_scrub_safely_is_refused_even_while_inactive() -> 
         "api_key": "API key is too short to be kept out of logs: use at least 8 characters."
     }
     assert parse(active=False, api_key="abcd1234").api_key is not None
+
+
+def test_a_configuration_is_parsed_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Saleor hands every plugin its stored list in every request: parse it once
+    calls = []
+    original = Shop.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Shop], raw: dict[str, object], *, active: bool = True) -> Shop:
+        calls.append(dict(raw))
+        result: Shop = original(cls, raw, active=active)
+        return result
+
+    monkeypatch.setattr(Shop, "parse", classmethod(counting))
+    first = parse(api_key=KEY, endpoint="https://once.example")
+    again = parse(api_key=KEY, endpoint="https://once.example")
+    assert again is first and len(calls) == 1
+    changed = parse(api_key=KEY, endpoint="https://twice.example")
+    assert changed.endpoint == "https://twice.example" and len(calls) == 2
+    assert parse(active=False, api_key=KEY, endpoint="https://once.example") is not first
+    # a refused configuration is refused every time, never served from the cache
+    for _ in range(2):
+        assert "endpoint" in errors_of(api_key=KEY, endpoint="http://plain.example")

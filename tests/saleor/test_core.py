@@ -5,6 +5,7 @@ from __future__ import annotations
 import graphene
 import pytest
 from saleor.graphql.tests.utils import get_graphql_content
+from saleor.plugins.base_plugin import BasePlugin
 from saleor.plugins.models import PluginConfiguration
 
 from saleor_plugins.core.models import Job
@@ -204,3 +205,99 @@ def test_an_order_event_for_two_integrations_is_one_insert(
     assert len(queries) == 1  # nothing else in the request path: no read, no network
     jobs = Job.objects.filter(object_id=str(order_with_lines.pk), event="order_created")
     assert sorted(j.integration for j in jobs) == [SANDBOX_ID, "saleor_plugins.sandbox_two"]
+
+
+# -- the request path: what our plugins add to a storefront's requests ----------------------
+
+SANDBOXES = {
+    SANDBOX_ID: {"endpoint": "https://sandbox.example", "api_key": KEY},
+    "saleor_plugins.sandbox_two": {"endpoint": "https://two.example", "api_key": KEY},
+}
+
+
+def test_checkout_complete_costs_one_query_for_our_plugins(settings):  # type: ignore[no-untyped-def]
+    """Two integrations subscribed to the order: one INSERT, nothing else (no per-plugin
+    channel lookup, no read): the same checkoutComplete with and without our plugins."""
+    from .checkout_flow import Queries, build_store
+    from .conftest import DUMMY
+
+    ours = list(settings.PLUGINS)
+    store = build_store(SANDBOXES, allow_unpaid_orders=True)  # one event: order_created
+    counts, sql = [], []
+    for plugins in ([DUMMY], ours, [DUMMY], ours):
+        settings.PLUGINS = plugins
+        checkout_id = store.create()
+        store.prepare(checkout_id, pay=False)
+        with Queries().capture() as queries:
+            store.complete(checkout_id)
+        counts.append(len(queries))
+        sql.append(queries)
+    assert counts[0] == counts[2] and counts[1] == counts[3]  # the count is stable
+    assert counts[1] - counts[0] == 1
+    assert sum("saleor_plugins_job" in q for q in sql[1]) == 1
+    jobs = Job.objects.filter(event="order_created", channel=store.channel.slug)
+    assert sorted(j.integration for j in jobs) == sorted([*SANDBOXES] * 2)
+
+
+def test_each_configured_plugin_gets_the_channel_without_a_query(channel_USD):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from saleor.plugins.manager import get_plugins_manager
+
+    for plugin_id, config in SANDBOXES.items():
+        enable(plugin_id, channel_USD, config)
+    manager = get_plugins_manager(allow_replica=False)
+    with CaptureQueriesContext(connection) as queries:
+        plugins = manager.get_plugins(channel_slug=channel_USD.slug, active_only=True)
+    ours = [p for p in plugins if p.PLUGIN_ID in SANDBOXES]
+    assert len(ours) == 2 and all(p.channel.slug == channel_USD.slug for p in ours)
+    channel_reads = [q for q in queries if 'FROM "channel_channel"' in q["sql"]]
+    assert len(channel_reads) == 1  # Saleor's own lookup of the channel, not one per plugin
+
+
+class ExplodingPlugin(BasePlugin):
+    """A third-party per-channel plugin that raises in ``order_paid``."""
+
+    PLUGIN_ID = "tests.exploding"
+    PLUGIN_NAME = "Exploding"
+    CONFIGURATION_PER_CHANNEL = True
+    DEFAULT_ACTIVE = True
+
+    def order_paid(self, order, previous_value=None, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("third-party plugin failed")
+
+
+def test_votes_of_a_loop_that_raised_never_reach_a_later_event(
+    settings, order_with_lines, channel_USD
+):  # type: ignore[no-untyped-def]
+    from saleor.plugins.manager import get_plugins_manager
+
+    from saleor_plugins.adapter import votes
+
+    for plugin_id, config in SANDBOXES.items():
+        enable(plugin_id, channel_USD, config)
+    plugins = list(settings.PLUGINS)
+    settings.PLUGINS = [*plugins, f"{__name__}.ExplodingPlugin"]
+    with pytest.raises(RuntimeError):  # both sandboxes voted, the router was never reached
+        get_plugins_manager(allow_replica=False).order_paid(order_with_lines)
+    assert not Job.objects.exists()
+
+    # the merchant switches the second sandbox off; the order is paid again later
+    settings.PLUGINS = plugins
+    PluginConfiguration.objects.filter(identifier="saleor_plugins.sandbox_two").update(active=False)
+    get_plugins_manager(allow_replica=False).order_paid(order_with_lines)
+    jobs = Job.objects.filter(object_id=str(order_with_lines.pk), event="order_paid")
+    assert [j.integration for j in jobs] == [SANDBOX_ID]  # no job for the inactive one
+    assert votes.pending() == 0
+
+
+def test_ballots_left_behind_are_capped_per_thread():  # type: ignore[no-untyped-def]
+    from saleor_plugins.adapter import votes
+    from saleor_plugins.core.events import EventType
+
+    for n in range(votes.MAX_BALLOTS + 10):  # loops that never reached the router
+        votes.vote("order_paid", EventType.ORDER_PAID, f"order-{n}", SANDBOX_ID, "main", "v1")
+    assert votes.pending() == votes.MAX_BALLOTS
+    for n in range(votes.MAX_BALLOTS + 10):
+        votes.collect("order_paid", f"order-{n}")
+    assert votes.pending() == 0
