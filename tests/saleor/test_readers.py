@@ -202,6 +202,7 @@ def test_order_carries_what_accounting_books(order_with_lines, gift_card):
     )
     order.payment_transactions.create(name="App pay", currency="USD", charged_value=D("7"))
     gift_cards_used_in_order_event([(gift_card, D("12.50"))], order, None, None)
+    order.fulfillments.create(status="refunded", total_refund_amount=D("5"))
 
     snap = _read("order", str(order.pk), order.channel.slug)
 
@@ -218,9 +219,9 @@ def test_order_carries_what_accounting_books(order_with_lines, gift_card):
         ("saleor_plugins.stripe", "pi_123", D("60")),  # 55 still captured + 5 refunded
         ("App pay", "", D("7")),
     ]
-    assert [(r.gateway, r.psp_reference, r.amount.amount) for r in snap.refunds] == [
-        ("saleor_plugins.stripe", "re_1", D("5")),  # the failed refund is not money given back
-    ]
+    # the refund record is Saleor's refunded fulfillment; paid through two gateways, which
+    # one gave the money back is not known
+    assert [(r.gateway, r.amount.amount) for r in snap.refunds] == [("", D("5"))]
     spent = D("12.50") - gift_card.current_balance_amount
     assert snap.gift_card_total == (s.Money(spent, "USD") if spent > 0 else None)
 
