@@ -17,6 +17,7 @@ from typing import Any
 
 from ..accounting import build
 from ..accounting.documents import CreditNote
+from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
@@ -26,7 +27,7 @@ from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, 
 from ..core.models import Connection
 from . import mapping
 from .client import INTEGRATION, Element, XeroClient
-from .settings import InvoiceOn, XeroSettings
+from .settings import XeroSettings
 
 IMPORTED = "bulk_create"
 
