@@ -84,11 +84,7 @@ def deposit_account(gateway: str, settings: QuickBooksSettings) -> str:
 def _sale(
     doc: Invoice | CreditNote, settings: QuickBooksSettings, customer_id: str, note: str
 ) -> dict[str, Any]:
-    settled = (
-        rounding.settle(doc, ARITHMETIC).lines
-        if isinstance(doc, Invoice)
-        else rounding.settle(doc, ARITHMETIC).lines
-    )
+    settled = rounding.settle(doc, ARITHMETIC).lines
     return {
         "DocNumber": f"{settings.doc_prefix}{doc.reference}"[:DOC_NUMBER],
         "TxnDate": doc.issued_on.isoformat(),
@@ -133,4 +129,3 @@ def payment(
         "PaymentRefNum": (p.reference or p.source_id)[:21],
         "Line": [{"Amount": p.amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
     }
-
