@@ -177,7 +177,7 @@ class QuickBooksIntegration(Integration):
             else:
                 entity = "Invoice"
                 body = mapping.invoice(doc, self.settings, customer_id)
-            answer = self._write(entity, body, doc.source_id)
+            answer = self._checked(entity, body, doc.source_id, doc.total, doc.currency)
             doc_id = str(answer["Id"])
             ledger.hold(
                 self.id,
@@ -221,7 +221,7 @@ class QuickBooksIntegration(Integration):
         receipt = self.settings.refund_document is RefundDocument.REFUND_RECEIPT
         entity = "RefundReceipt" if receipt else "CreditMemo"
         body = mapping.refund(note, self.settings, self._customer(order), receipt=receipt)
-        answer = self._write(entity, body, note.source_id)
+        answer = self._checked(entity, body, note.source_id, note.total, note.currency)
         ledger.hold(self.id, self.channel, "credit_note", {note.source_id: str(answer["Id"])})
         return [f"{entity} {note.total}"]
 
@@ -246,6 +246,24 @@ class QuickBooksIntegration(Integration):
             customer_id = str(found["Id"])
         ledger.hold(self.id, self.channel, "contact", {key: customer_id})
         return customer_id
+
+    def _checked(
+        self, entity: str, body: dict[str, Any], source_id: str, total: Decimal, currency: str
+    ) -> dict[str, Any]:
+        """Write a sales document, then check QuickBooks' recalculated total against Saleor's.
+
+        Our rounding line already covers QuickBooks' per-line rounding; a total that still
+        differs means a tax code whose rate is not Saleor's rate. The document is then
+        updated once with an untaxed adjustment line, so the ledger still agrees with the
+        shop, and the line says why (the merchant should fix the tax code mapping).
+        """
+        answer = self._write(entity, body, source_id)
+        difference = total - Decimal(str(answer.get("TotalAmt", total)))
+        if not difference:
+            return answer
+        fixed = mapping.adjusted(body, difference, currency, self.settings)
+        fixed.update(Id=answer["Id"], SyncToken=answer.get("SyncToken", "0"))
+        return self._write(entity, fixed, f"{source_id}:adjusted")
 
     def _write(self, entity: str, body: Any, source_id: str, **params: str) -> dict[str, Any]:
         rid = request_id(self.realm(), self.channel, source_id, body)

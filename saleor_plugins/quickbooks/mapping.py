@@ -8,6 +8,7 @@ rounding item) whenever that prediction misses Saleor's total.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ..accounting import rounding
@@ -18,6 +19,7 @@ from .settings import QuickBooksSettings
 ARITHMETIC = rounding.RecomputedTax()
 #: QuickBooks' limits: DocNumber 21 characters, DisplayName 500, line description 4000
 DOC_NUMBER, DISPLAY_NAME, DESCRIPTION, NOTE = 21, 500, 4000, 4000
+TAX_DIFFERENCE = "Tax difference: a mapped tax code's rate is not Saleor's rate"
 
 
 def item_for(line: Line, settings: QuickBooksSettings) -> str:
@@ -75,6 +77,38 @@ def lines(doc_lines: tuple[Line, ...], currency: str, settings: QuickBooksSettin
         }
         for x in doc_lines
     ]
+
+
+def adjusted(
+    body: dict[str, Any], difference: Decimal, currency: str, settings: QuickBooksSettings
+) -> dict[str, Any]:
+    """``body`` with an untaxed line closing ``difference`` (QuickBooks' total -> Saleor's)."""
+    rounding_lines = [x for x in body["Line"] if _is_rounding(x, settings)]
+    others = [x for x in body["Line"] if not _is_rounding(x, settings)]
+    amount = difference + sum((Decimal(str(x["Amount"])) for x in rounding_lines), Decimal(0))
+    line = lines(
+        (
+            Line(
+                kind=LineKind.ROUNDING,
+                description=TAX_DIFFERENCE,
+                quantity=Decimal(1),
+                unit_amount=amount,
+                net_amount=amount,
+                tax_amount=Decimal(0),
+            ),
+        ),
+        currency,
+        settings,
+    )
+    return dict(body, Line=others + line)
+
+
+def _is_rounding(line: dict[str, Any], settings: QuickBooksSettings) -> bool:
+    detail = line.get("SalesItemLineDetail") or {}
+    return (
+        line.get("Description") in ("Rounding", TAX_DIFFERENCE)
+        and (detail.get("TaxCodeRef") or {}).get("value") == settings.no_tax_code
+    )
 
 
 def deposit_account(gateway: str, settings: QuickBooksSettings) -> str:

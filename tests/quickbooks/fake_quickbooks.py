@@ -245,8 +245,16 @@ class _Handler(BaseHTTPRequestHandler):
         error = self._validate(entity, item)
         if error:
             return 400, error
-        doc = dict(item, Id=str(self.state.next_id), SyncToken="0")
-        self.state.next_id += 1
+        if item.get("Id"):  # a full update of a document QuickBooks holds
+            held = docs.get(str(item["Id"]))
+            if held is None:
+                return 400, fault("610", "Object Not Found")
+            if str(item.get("SyncToken")) != held["SyncToken"]:
+                return 400, fault("5010", "Stale Object Error")
+            doc = dict(item, SyncToken=str(int(held["SyncToken"]) + 1))
+        else:
+            doc = dict(item, Id=str(self.state.next_id), SyncToken="0")
+            self.state.next_id += 1
         if entity in SALES:
             self._recalculate(doc)
         if entity == "Payment":
@@ -275,7 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
         number = item.get("DocNumber")
         if number and len(str(number)) > 21:
             return fault("6000", "String length is too long", "DocNumber: max 21")
-        if number and any(d.get("DocNumber") == number for d in docs[entity].values()):
+        if number and any(
+            d.get("DocNumber") == number and d["Id"] != str(item.get("Id"))
+            for d in docs[entity].values()
+        ):
             return fault("6140", "Duplicate Document Number Error", f"DocNumber {number}")
         currency = str((item.get("CurrencyRef") or {}).get("value") or "USD")
         for line in item.get("Line") or []:

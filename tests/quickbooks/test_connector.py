@@ -62,6 +62,20 @@ def test_quickbooks_tax_recalculation_a_cent_off_gets_a_rounding_line(
     assert Decimal(str(rounding["Amount"])) == Decimal("0.01")
 
 
+def test_a_tax_code_with_another_rate_is_corrected_to_saleors_total_and_says_why(
+    connected: FakeQuickBooks, host: Any
+) -> None:
+    host.configs[CHANNEL] = (True, config(tax_map="23% = 9"))  # code 9 is 0 % at QuickBooks
+    o = paid(cent_off())
+    result = deliver(host, o, EventType.ORDER_PAID, "1")
+    assert result.outcome == "succeeded", result.error
+    (receipt,) = connected.docs("SalesReceipt")  # updated in place, not a second document
+    assert Decimal(receipt["TotalAmt"]) == o.total_gross.amount
+    assert receipt["SyncToken"] == "1"
+    last = receipt["Line"][-1]
+    assert "tax code" in last["Description"] and Decimal(str(last["Amount"])) == Decimal("0.56")
+
+
 def test_every_write_carries_a_requestid_and_a_replayed_one_books_nothing(
     connected: FakeQuickBooks, host: Any
 ) -> None:

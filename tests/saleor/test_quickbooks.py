@@ -30,8 +30,7 @@ PLUGINS = [
     "saleor_plugins.adapter.router.RouterPlugin",
     "saleor_plugins.quickbooks.plugin.QuickBooksPlugin",
 ]
-#: Saleor's test orders carry no tax: the untaxed code, so QuickBooks adds none either
-SETTINGS = {"default_tax_code": "9", "gateway_accounts": "mirumee.payments.dummy = 36"}
+SETTINGS = {"gateway_accounts": "mirumee.payments.dummy = 36"}
 
 
 def cents(value: Any) -> Decimal:
