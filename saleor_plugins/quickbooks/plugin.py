@@ -4,8 +4,10 @@ Under the plugin's channel URL (``/plugins/channel/<slug>/saleor_plugins.quickbo
 ``connect?t=…`` sends the merchant to Intuit's consent screen (the signed link, valid
 for an hour, is on the plugin's page; register this URL as the app's Launch and
 Reconnect URL), ``callback`` is where Intuit sends them back with the company's
-``realmId`` (register it as the redirect URI), and ``disconnect?t=…`` (POST) revokes the
-connection.
+``realmId`` (register it as the redirect URI), ``reconnect`` is the Reconnect URL to
+register (Intuit links it when the connection is lost: it cannot carry our signature,
+so it starts nothing and sends the merchant to the plugin's page), and
+``disconnect?t=…`` (POST) revokes the connection.
 """
 
 from __future__ import annotations
@@ -68,8 +70,15 @@ class QuickBooksPlugin(IntegrationPlugin):
         if not self.active or self.channel is None:
             return HttpResponseNotFound()
         route = path.strip("/").split("/")[-1]
-        if route not in ("connect", "callback", "disconnect"):
+        if route not in ("connect", "callback", "disconnect", "reconnect"):
             return super().webhook(request, path, previous_value)
+        if route == "reconnect":  # unsigned: starting a consent here would let anyone
+            # connect their own company to this channel
+            return _page(
+                "Reconnect QuickBooks",
+                "<p>Open <em>Plugins → QuickBooks Online</em> for this channel in the Saleor "
+                "dashboard and follow its Connect link.</p>",
+            )
         try:
             settings = self._settings()
         except SettingsErrors:

@@ -94,6 +94,9 @@ def test_connecting_keeps_the_company_intuit_names_for_that_channel_only(
     assert client.get(callback, {"code": "x", "state": "y"}).status_code == 400  # no realm
     unsigned = client.get(f"/plugins/channel/{channel_USD.slug}/{QUICKBOOKS}/connect")
     assert unsigned.status_code == 403
+    # Intuit's Reconnect URL: a page pointing at the dashboard, never a consent anyone starts
+    reconnect = client.get(f"/plugins/channel/{channel_USD.slug}/{QUICKBOOKS}/reconnect")
+    assert reconnect.status_code == 200 and b"Connect link" in reconnect.content
 
 
 PLUGIN_UPDATE = """
