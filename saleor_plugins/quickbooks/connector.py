@@ -19,8 +19,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..accounting import build
-from ..accounting.documents import CreditNote, Payment
+from ..accounting import booking, build
+from ..accounting.documents import CreditNote
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
@@ -33,7 +33,6 @@ from . import mapping
 from .client import INTEGRATION, QuickBooksClient, provider
 from .settings import QuickBooksSettings, RefundDocument, SaleDocument
 
-IMPORTED = "bulk_create"
 DUPLICATE_NAME = "6240"
 
 
@@ -107,33 +106,22 @@ class QuickBooksIntegration(Integration):
         if not held:
             return Outcome(detail="cancelled before anything was booked: nothing to undo")
         entity, doc_id, sync = held.split("|")
-        paid = ledger.held(
-            self.id, self.channel, "payment", [p.source_id for p in build.payments(order)]
-        )
-        if entity == "Invoice" and not paid:
+        if entity == "Invoice" and not booking.any_payment_booked(self.id, self.channel, order):
             body = {"Id": doc_id, "SyncToken": sync}
             self._write("Invoice", body, f"{order.id}:void", operation="void")
             return Outcome(detail=f"invoice {doc_id} voided")
         detail = self._book(job)
-        remaining = order.total_charged.amount - order.total_refunded.amount
-        if remaining > 0:
-            cancel = s.Refund(
-                "cancel", s.Money(remaining, order.currency), created_at=order.updated_at
-            )
+        cancel = booking.cancellation_refund(order)
+        if cancel is not None:
             self._refund(order, build.credit_note(order, cancel))
-        return Outcome(detail=f"cancelled after payment: refund of {remaining}; {detail.detail}")
+        given = cancel.amount.amount if cancel else 0
+        return Outcome(detail=f"cancelled after payment: refund of {given}; {detail.detail}")
 
     # -- booking ---------------------------------------------------------------------------
     def _read(self, job: JobContext) -> s.Order | Outcome:
-        order = self.host.read("order", job.object_id, self.channel)
-        if order is None:
-            return Outcome(detail="order gone")
-        if order.origin == IMPORTED and not (
-            self.settings.book_imported_orders or job.payload.get("backfill")
-        ):
-            return Outcome(detail="imported order (orderBulkCreate): booked only by a backfill")
-        assert isinstance(order, s.Order)
-        return order
+        return booking.read_order(
+            self.host, job, self.channel, book_imported=self.settings.book_imported_orders
+        )
 
     def _book(self, job: JobContext) -> Outcome:
         order = self._read(job)
@@ -192,27 +180,11 @@ class QuickBooksIntegration(Integration):
 
     def _payments(self, order: s.Order, invoice_id: str) -> list[str]:
         done = []
-        for p in build.payments(order):
-            booked = ledger.held(self.id, self.channel, "payment", [p.source_id]).get(p.source_id)
-            already = Decimal(booked.rpartition("|")[2]) if booked else Decimal(0)
-            if p.amount <= already:
-                continue
-            # a later capture of the same payment books only what was added
-            delta = Payment(
-                source_id=f"{p.source_id}@{p.amount}",
-                invoice_source_id=p.invoice_source_id,
-                amount=p.amount - already,
-                currency=p.currency,
-                paid_on=p.paid_on,
-                account_key=p.account_key,
-                reference=p.reference,
-            )
+        for delta, total in booking.new_captures(self.id, self.channel, order):
             body = mapping.payment(delta, self.settings, self._customer(order), invoice_id)
             answer = self._write("Payment", body, delta.source_id)
-            ledger.hold(
-                self.id, self.channel, "payment", {p.source_id: f"{answer['Id']}|{p.amount}"}
-            )
-            done.append(f"payment {delta.amount} ({p.account_key})")
+            booking.hold_capture(self.id, self.channel, delta, str(answer["Id"]), total)
+            done.append(f"payment {delta.amount} ({delta.account_key})")
         return done
 
     def _refund(self, order: s.Order, note: CreditNote) -> list[str]:

@@ -204,6 +204,19 @@ def test_an_answer_lost_after_the_provider_applied_it_is_not_booked_twice(
     assert provider.received() == o.total_gross.amount
 
 
+def test_a_later_capture_books_only_what_was_added(provider: Provider) -> None:
+    o = mixed()
+    part = s.Money(Decimal("10.00"), "EUR")
+    first = replace(o, payments=(s.Payment("payment-1", "saleor_plugins.stripe", "pi_1", part),))
+    assert deliver(provider, first, EventType.ORDER_PAID, "1").outcome == "succeeded"
+    assert provider.received() == Decimal("10.00")
+    full = paid(o)  # the same payment, now captured in full
+    assert deliver(provider, full, EventType.ORDER_PAID, "2").outcome == "succeeded"
+    deliver(provider, full, EventType.ORDER_PAID, "2")  # replayed
+    assert provider.sales() == [o.total_gross.amount]
+    assert provider.received() == o.total_gross.amount
+
+
 def test_partial_refunds_are_booked_once_each(provider: Provider) -> None:
     o = paid(mixed())
     deliver(provider, o, EventType.ORDER_PAID, "1")
