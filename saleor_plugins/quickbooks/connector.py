@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,7 @@ from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import Connection
 from . import mapping
-from .client import INTEGRATION, QuickBooksClient, provider
+from .client import BATCH_SIZE, INTEGRATION, QuickBooksClient, provider
 from .settings import QuickBooksSettings, RefundDocument, SaleDocument
 
 DUPLICATE_NAME = "6240"
@@ -165,7 +166,7 @@ class QuickBooksIntegration(Integration):
             else:
                 entity = "Invoice"
                 body = mapping.invoice(doc, self.settings, customer_id)
-            answer = self._checked(entity, body, doc.source_id, doc.total, doc.currency)
+            answer = self._checked(entity, body, doc.source_id, doc.total)
             doc_id = str(answer["Id"])
             ledger.hold(
                 self.id,
@@ -193,7 +194,7 @@ class QuickBooksIntegration(Integration):
         receipt = self.settings.refund_document is RefundDocument.REFUND_RECEIPT
         entity = "RefundReceipt" if receipt else "CreditMemo"
         body = mapping.refund(note, self.settings, self._customer(order), receipt=receipt)
-        answer = self._checked(entity, body, note.source_id, note.total, note.currency)
+        answer = self._checked(entity, body, note.source_id, note.total)
         ledger.hold(self.id, self.channel, "credit_note", {note.source_id: str(answer["Id"])})
         return [f"{entity} {note.total}"]
 
@@ -220,7 +221,7 @@ class QuickBooksIntegration(Integration):
         return customer_id
 
     def _checked(
-        self, entity: str, body: dict[str, Any], source_id: str, total: Decimal, currency: str
+        self, entity: str, body: dict[str, Any], source_id: str, total: Decimal
     ) -> dict[str, Any]:
         """Write a sales document, then check QuickBooks' recalculated total against Saleor's.
 
@@ -229,10 +230,20 @@ class QuickBooksIntegration(Integration):
         updated once with an untaxed adjustment line, so the ledger still agrees with the
         shop, and the line says why (the merchant should fix the tax code mapping).
         """
-        answer = self._write(entity, body, source_id)
+        return self._adjust(entity, body, self._write(entity, body, source_id), source_id, total)
+
+    def _adjust(
+        self,
+        entity: str,
+        body: dict[str, Any],
+        answer: dict[str, Any],
+        source_id: str,
+        total: Decimal,
+    ) -> dict[str, Any]:
         difference = total - Decimal(str(answer.get("TotalAmt", total)))
         if not difference:
             return answer
+        currency = str(body["CurrencyRef"]["value"])
         fixed = mapping.adjusted(body, difference, currency, self.settings)
         fixed.update(Id=answer["Id"], SyncToken=answer.get("SyncToken", "0"))
         return self._write(entity, fixed, f"{source_id}:adjusted")
@@ -240,6 +251,85 @@ class QuickBooksIntegration(Integration):
     def _write(self, entity: str, body: Any, source_id: str, **params: str) -> dict[str, Any]:
         rid = request_id(self.realm(), self.channel, source_id, body)
         return self.client.create(entity, body, rid, **params)
+
+    # -- backlogs ---------------------------------------------------------------------------
+    def book_backlog(self, orders: Sequence[s.Order]) -> dict[str, str]:
+        """Many paid orders at once (a backfill): customers, then sales receipts, 30 a request.
+
+        Returns the orders QuickBooks refused, with its message; every other one is in the
+        ledger. Each batch carries a ``requestid`` over its content and our own ``bId`` s,
+        so a batch whose answer was lost is answered again, never applied twice. Orders a
+        sales receipt cannot carry (invoice mode, several gateways) are booked one by one.
+        """
+        held = ledger.held(self.id, self.channel, "invoice", [o.id for o in orders])
+        receipts, single = [], []
+        for o in orders:
+            if o.id in held:
+                continue
+            gateway = (
+                self._receipt_gateway(o)
+                if self.settings.sale_document is SaleDocument.SALES_RECEIPT
+                else None
+            )
+            if gateway:
+                receipts.append((o, gateway))
+            else:
+                single.append(o)
+        refused = self._customers([o for o, _ in receipts])
+        for start in range(0, len(receipts), BATCH_SIZE):
+            chunk = [(o, g) for o, g in receipts[start : start + BATCH_SIZE] if o.id not in refused]
+            items, docs = [], {}
+            for n, (o, gateway) in enumerate(chunk):
+                doc = build.invoice(o, separate_discounts=self.settings.separate_discounts)
+                body = mapping.sales_receipt(doc, self.settings, self._customer(o), gateway)
+                items.append((str(n), "SalesReceipt", body))
+                docs[str(n)] = (o, doc, body)
+            if not items:
+                continue
+            rid = request_id(self.realm(), self.channel, "batch", [b for _, _, b in items])
+            answers = self.client.batch(items, rid)
+            for bid, (o, doc, body) in docs.items():
+                obj, error = answers.get(bid, (None, "QuickBooks did not answer this item"))
+                if obj is None:
+                    refused[o.id] = error
+                    continue
+                obj = self._adjust("SalesReceipt", body, obj, doc.source_id, doc.total)
+                value = f"SalesReceipt|{obj['Id']}|{obj.get('SyncToken', '0')}"
+                ledger.hold(self.id, self.channel, "invoice", {o.id: value})
+        for o in single:
+            try:
+                self._sale(o)
+            except PermanentError as e:
+                refused[o.id] = e.message
+        return refused
+
+    def _customers(self, orders: Sequence[s.Order]) -> dict[str, str]:
+        """Create the customers ``orders`` need and our ledger lacks, in batches."""
+        wanted: dict[str, dict[str, Any]] = {}
+        by_key: dict[str, list[str]] = {}
+        for o in orders:
+            if o.customer is None and self.settings.guest_customer:
+                continue
+            key = (o.email or f"order:{o.id}").casefold()
+            wanted.setdefault(key, mapping.customer(build.contact(o)))
+            by_key.setdefault(key, []).append(o.id)
+        known = ledger.held(self.id, self.channel, "contact", list(wanted))
+        missing = [k for k in wanted if k not in known]
+        refused: dict[str, str] = {}
+        for start in range(0, len(missing), BATCH_SIZE):
+            keys = missing[start : start + BATCH_SIZE]
+            items = [(str(n), "Customer", wanted[k]) for n, k in enumerate(keys)]
+            rid = request_id(self.realm(), self.channel, "customers", [b for _, _, b in items])
+            answers = self.client.batch(items, rid)
+            for n, key in enumerate(keys):
+                obj, error = answers.get(str(n), (None, "QuickBooks did not answer this item"))
+                if obj is None and f"({DUPLICATE_NAME})" in error:
+                    obj = self.client.customer_named(wanted[key]["DisplayName"])
+                if obj is None:
+                    refused.update(dict.fromkeys(by_key[key], error))
+                    continue
+                ledger.hold(self.id, self.channel, "contact", {key: str(obj["Id"])})
+        return refused
 
     # -- dashboard ---------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:

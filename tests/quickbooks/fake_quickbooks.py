@@ -202,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._reply(status, fault(str(status), "fault", "", "SERVICE"))
         if entity == "query":  # the SDK POSTs the query text
             return self._query(body.decode() or query.get("query", ""))
+        if entity == "batch" and self.command == "POST":
+            return self._batch(realm, query.get("requestid", ""), json.loads(body or b"{}"))
         if entity not in ENTITIES or self.command != "POST":
             return self._reply(404, fault("404", "Not found"))
         request_id = query.get("requestid", "")
@@ -221,6 +223,38 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(2)  # applied at QuickBooks, the answer is lost
                 return
         self._reply(status, data)
+
+    def _batch(self, realm: str, request_id: str, payload: dict[str, Any]) -> None:
+        """Up to 30 operations, each applied or faulted on its own; the batch replayable."""
+        items = payload.get("BatchItemRequest") or []
+        if len(items) > 30:
+            return self._reply(400, fault("1040", "Too many batch items", "max 30"))
+        with self.state.lock:
+            self.state.request_ids.append(request_id)
+            replay = self.state.replays.get((realm, request_id)) if request_id else None
+            if replay is not None:
+                return self._reply(*replay)
+            answers = []
+            for item in items:
+                bid = str(item.get("bId", ""))
+                entity = next((name for name in ENTITIES.values() if name in item), "")
+                if not bid or len(bid) > 10 or not entity:
+                    answers.append({"bId": bid, "Fault": fault("2020", "Bad batch item")["Fault"]})
+                    continue
+                status, answer = self._write(entity, item[entity], {})
+                if status == 200:
+                    answers.append({"bId": bid, entity: answer[entity]})
+                else:
+                    answers.append({"bId": bid, "Fault": answer["Fault"]})
+            data = json.dumps({"BatchItemResponse": answers}).encode()
+            if request_id:
+                self.state.replays[(realm, request_id)] = (200, data)
+            if self.state.drop_next_answer:
+                self.state.drop_next_answer = False
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+        self._reply(200, data)
 
     def _query(self, text: str) -> None:
         # the only query the integration makes: select * from Customer where DisplayName = '…'

@@ -14,6 +14,7 @@ import pytest
 
 from saleor_plugins.core import delivery, oauth, outbox
 from saleor_plugins.core import snapshots as s
+from saleor_plugins.core.errors import TransientError
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Attempt, Connection, Job
 from saleor_plugins.core.settings import SettingsErrors
@@ -238,3 +239,48 @@ def test_no_secret_in_the_sync_log(connected: FakeQuickBooks, host: Any) -> None
     text = " ".join(f"{a.error} {a.detail}" for a in Attempt.objects.all())
     tokens = [*connected.state.access, *connected.state.refresh, CLIENT_SECRET]
     assert text and not [t for t in tokens if t in text]
+
+
+def backlog(host: Any) -> Any:
+    from saleor_plugins.quickbooks.connector import QuickBooksIntegration
+
+    cfg = QuickBooksSettings.parse(host.configs[CHANNEL][1])
+    return QuickBooksIntegration(cfg, channel=CHANNEL, host=host())
+
+
+def many(count: int, start: int = 1) -> list[s.Order]:
+    return [
+        replace(paid(cent_off()), id=f"order-{n}", number=str(1000 + n), email=f"s{n % 3}@x.io")
+        for n in range(start, start + count)
+    ]
+
+
+def test_a_backlog_is_booked_in_batches_of_thirty_and_a_refused_item_alone_fails(
+    connected: FakeQuickBooks, host: Any
+) -> None:
+    connected.state.documents["SalesReceipt"]["1"] = {"Id": "1", "DocNumber": "1007"}
+    orders = many(40)
+    refused = backlog(host).book_backlog(orders)
+    assert list(refused) == ["order-7"] and "Duplicate Document Number" in refused["order-7"]
+    receipts = [r for r in connected.docs("SalesReceipt") if r["Id"] != "1"]
+    assert len(receipts) == 39 and len(connected.docs("Customer")) == 3
+    assert all(Decimal(r["TotalAmt"]) == Decimal("2.97") for r in receipts)  # rounding line
+    batches = [p for m, p, _ in connected.state.requests if p.endswith("/batch")]
+    assert len(batches) == 3  # one for the customers, two for 40 receipts
+    again = backlog(host).book_backlog(orders)  # re-run: only the refused one is tried
+    assert list(again) == ["order-7"]
+    assert len(connected.docs("SalesReceipt")) == 40
+
+
+def test_a_batch_whose_answer_was_lost_is_replayed_not_applied_twice(
+    connected: FakeQuickBooks, host: Any
+) -> None:
+    orders = many(5)
+    backlog(host)._customers(orders)  # customers first, so the next batch is the receipts
+    connected.state.drop_next_answer = True
+    with pytest.raises(TransientError):
+        backlog(host).book_backlog(orders)
+    assert backlog(host).book_backlog(orders) == {}
+    assert len(connected.docs("SalesReceipt")) == 5
+    ids = [i for i in connected.state.request_ids]
+    assert ids[-1] == ids[-2]  # the same batch, the same requestid
