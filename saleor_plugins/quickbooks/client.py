@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -96,16 +97,16 @@ def translate(error: Exception, status: int | None) -> IntegrationError:
     raise error  # not a transport or API error: a bug, reported as one by the kernel
 
 
+@cache
 def _sdk_client() -> type:
-    import requests
     from quickbooks.client import QuickBooks
 
     class _Client(QuickBooks):  # type: ignore[misc]
         """The SDK's request building and fault parsing; our transport and token."""
 
         token: Any
+        http: Any
         last_status: int | None = None
-        http = requests.Session()
 
         def process_request(
             self, request_type: str, url: str, headers: Any = "", params: Any = "", data: Any = ""
@@ -124,7 +125,10 @@ class QuickBooksClient:
     def __init__(self, settings: QuickBooksSettings, channel: str, realm: str) -> None:
         self.settings, self.channel, self.realm = settings, channel, realm
         self.provider = provider(settings)
+        import requests
+
         qb = _sdk_client()(company_id=realm, minorversion=MINOR_VERSION)
+        qb.http = requests.Session()
         qb.token = lambda: oauth.access_token(self.provider, INTEGRATION, self.channel)
         qb.api_url_v3 = _url("API_URL", "https://quickbooks.api.intuit.com") + "/v3"
         self.qb = qb
