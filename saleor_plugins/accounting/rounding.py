@@ -45,7 +45,7 @@ def booked_total(lines: Sequence[Line], currency: str, arithmetic: Arithmetic) -
     return sum((arithmetic.line_total(x, currency) for x in lines), Decimal(0))
 
 
-def settle[Doc: (Invoice, CreditNote)](doc: Doc, arithmetic: Arithmetic) -> Doc:
+def settle[Doc: Invoice | CreditNote](doc: Doc, arithmetic: Arithmetic) -> Doc:
     """``doc`` with a rounding line if the provider's arithmetic misses Saleor's total."""
     lines = [x for x in doc.lines if x.kind is not LineKind.ROUNDING]
     difference = doc.total - booked_total(lines, doc.currency, arithmetic)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
-from ..accounting import build, reconcile
+from ..accounting import booking, build, reconcile
 from ..accounting.documents import CreditNote
+from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
@@ -31,9 +31,7 @@ from ..core.models import Connection
 from ..core.outbox import emit_many
 from . import mapping
 from .client import INTEGRATION, Element, XeroClient
-from .settings import InvoiceOn, XeroSettings
-
-IMPORTED = "bulk_create"
+from .settings import XeroSettings
 
 
 def write_key(channel: str, source_id: str, body: Any) -> str:
@@ -108,37 +106,24 @@ class XeroIntegration(Integration):
         invoice_id = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
         if not invoice_id:
             return Outcome(detail="cancelled before anything was booked: nothing to undo")
-        paid = ledger.held(
-            self.id, self.channel, "payment", [p.source_id for p in build.payments(order)]
-        )
-        if not paid:
+        if not booking.any_payment_booked(self.id, self.channel, order):
             from xero_python.accounting import Invoice
 
             void = Invoice(invoice_id=invoice_id, status="VOIDED")
             self._put("put_invoices", void, f"{order.id}:void")
             return Outcome(detail=f"invoice {invoice_id} voided")
         detail = self._book(job)
-        remaining = order.total_charged.amount - order.total_refunded.amount
-        if remaining > 0:
-            cancel = s.Refund(
-                "cancel", s.Money(remaining, order.currency), created_at=order.updated_at
-            )
+        cancel = booking.cancellation_refund(order)
+        if cancel is not None:
             self._credit(order, build.credit_note(order, cancel))
-        return Outcome(
-            detail=f"cancelled after payment: credit note for {remaining}; {detail.detail}"
-        )
+        given = cancel.amount.amount if cancel else 0
+        return Outcome(detail=f"cancelled after payment: credit note for {given}; {detail.detail}")
 
     # -- booking ---------------------------------------------------------------------------
     def _read(self, job: JobContext) -> s.Order | Outcome:
-        order = self.host.read("order", job.object_id, self.channel)
-        if order is None:
-            return Outcome(detail="order gone")
-        if order.origin == IMPORTED and not (
-            self.settings.book_imported_orders or job.payload.get("backfill")
-        ):
-            return Outcome(detail="imported order (orderBulkCreate): booked only by a backfill")
-        assert isinstance(order, s.Order)
-        return order
+        return booking.read_order(
+            self.host, job, self.channel, book_imported=self.settings.book_imported_orders
+        )
 
     def _book(self, job: JobContext) -> Outcome:
         order = self._read(job)
@@ -183,23 +168,11 @@ class XeroIntegration(Integration):
 
     def _payments(self, order: s.Order, invoice_id: str) -> list[str]:
         done = []
-        for p in build.payments(order):
-            booked = ledger.held(self.id, self.channel, "payment", [p.source_id]).get(p.source_id)
-            already = Decimal(booked.rpartition("|")[2]) if booked else Decimal(0)
-            if p.amount <= already:
-                continue
-            # a later capture of the same payment books only what was added
-            delta = p.__class__(
-                **{
-                    **_fields(p),
-                    "amount": p.amount - already,
-                    "source_id": f"{p.source_id}@{p.amount}",
-                }
-            )
+        for delta, total in booking.new_captures(self.id, self.channel, order):
             body = mapping.payment(delta, self.settings, invoice_id=invoice_id)
             element = self._put("put_payments", body, delta.source_id)
-            ledger.hold(self.id, self.channel, "payment", {p.source_id: f"{element.id}|{p.amount}"})
-            done.append(f"payment {delta.amount} ({p.account_key})")
+            booking.hold_capture(self.id, self.channel, delta, element.id, total)
+            done.append(f"payment {delta.amount} ({delta.account_key})")
         return done
 
     def _credit(self, order: s.Order, note: CreditNote) -> list[str]:
@@ -233,7 +206,7 @@ class XeroIntegration(Integration):
     def _bookable(self, order: s.Order) -> bool:
         if order.status in ("draft", "unconfirmed", "expired"):
             return False
-        if order.origin == IMPORTED and not self.settings.book_imported_orders:
+        if order.origin == booking.IMPORTED and not self.settings.book_imported_orders:
             return False
         if self.settings.invoice_on is InvoiceOn.PAID:
             return order.charge_status in ("full", "overcharged", "partial")
@@ -282,7 +255,7 @@ class XeroIntegration(Integration):
         for order in self.host.iter_objects("order", self.channel):
             if not since <= build.day_of(order.created_at) <= until:
                 continue
-            if order.origin == IMPORTED or self._bookable(order):
+            if order.origin == booking.IMPORTED or self._bookable(order):
                 seen += 1
                 batch.append((order.id, {"backfill": True}, "backfill"))
                 if len(batch) >= int(options.get("batch_size") or 500):
@@ -299,10 +272,6 @@ class XeroIntegration(Integration):
     # -- dashboard ---------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:
         return {}
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 def connection_status(channel: str, *, using: str = "default") -> str:

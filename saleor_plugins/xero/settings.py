@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 from pydantic import SecretStr, field_validator
 
+from ..accounting.settings import InvoiceOn, parse_map
 from ..core.settings import ChannelSettings, Kind, setting
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,10}$")  # Xero account codes: up to 10 characters
 _TAX = re.compile(r"^[A-Z0-9_]{1,50}$")
-
-
-class InvoiceOn(StrEnum):
-    CREATED = "created"
-    PAID = "paid"
-
-
-def parse_map(text: str, *, value_pattern: re.Pattern[str], what: str) -> dict[str, str]:
-    """``key = value`` lines (or comma-separated pairs) -> dict; ValueError names the line."""
-    found: dict[str, str] = {}
-    for raw in re.split(r"[\n,]", text or ""):
-        item = raw.strip()
-        if not item:
-            continue
-        key, sep, value = item.rpartition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value_pattern.match(value):
-            raise ValueError(f"'{item}' is not 'name = {what}'.")
-        found[key.casefold()] = value
-    return found
 
 
 def _code(value: str, label: str) -> str:

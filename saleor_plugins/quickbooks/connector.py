@@ -1,0 +1,364 @@
+"""The QuickBooks Online integration: each order booked once, to the cent, per channel.
+
+Per order: a sales receipt when it is paid (one document, into the gateway's deposit
+account), or an invoice (when paid or created, a setting) and a payment per captured
+gateway payment; a refund receipt or credit memo per refund; a void (unpaid invoice) or
+refund document (paid) when cancelled. Orders paid by several gateways or partly by
+gift card are booked as invoice + payments, each payment into its own account.
+
+What was booked is in the kernel's ledger (``invoice``, ``payment``, ``credit_note``,
+``contact``): a retried or replayed job books nothing twice, and every write carries a
+``requestid`` derived from the document, so a write whose answer was lost is answered
+again by QuickBooks instead of applied twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..accounting import booking, build
+from ..accounting.documents import CreditNote
+from ..accounting.settings import InvoiceOn
+from ..core import ledger, oauth
+from ..core import snapshots as s
+from ..core.errors import ConfigurationError, PermanentError
+from ..core.events import EventType
+from ..core.hookspecs import hookimpl
+from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
+from ..core.models import Connection
+from . import mapping
+from .client import BATCH_SIZE, INTEGRATION, QuickBooksClient, provider
+from .settings import QuickBooksSettings, RefundDocument, SaleDocument
+
+DUPLICATE_NAME = "6240"
+
+
+def request_id(realm: str, channel: str, source_id: str, body: Any) -> str:
+    """The same document, the same id (QuickBooks keeps up to 50 characters)."""
+    text = json.dumps(body, sort_keys=True, default=str)
+    return "sp" + hashlib.sha256(f"{realm}|{channel}|{source_id}|{text}".encode()).hexdigest()[:40]
+
+
+class QuickBooksIntegration(Integration):
+    id = INTEGRATION
+    name = "QuickBooks Online"
+    description = "Orders, payments and refunds booked in QuickBooks once, to the cent."
+    settings_class = QuickBooksSettings
+    subscribes = frozenset(
+        {
+            EventType.ORDER_CREATED,
+            EventType.ORDER_PAID,
+            EventType.ORDER_REFUNDED,
+            EventType.ORDER_CANCELLED,
+        }
+    )
+    customer_route = CustomerRoute.NONE
+    # per company (realm): Intuit's 500 a minute, 10 a second, 10 at a time
+    rate_limit = RateLimit(per_second=10, per_minute=500, concurrency=10)
+
+    settings: QuickBooksSettings
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._client: QuickBooksClient | None = None
+
+    @property
+    def client(self) -> QuickBooksClient:
+        if self._client is None:
+            self._client = QuickBooksClient(self.settings, self.channel, self.realm())
+        return self._client
+
+    def realm(self) -> str:
+        """The company: the setting, else the ``realmId`` Intuit gave on the callback."""
+        if self.settings.realm_id:
+            return self.settings.realm_id
+        conn = Connection.objects.filter(integration=self.id, channel=self.channel).first()
+        if conn is None or not conn.tenant_id:
+            raise ConfigurationError("Connect QuickBooks from the plugin's page.", field="realm_id")
+        return conn.tenant_id
+
+    def account_key(self) -> str:
+        return f"quickbooks:{self.realm()}"
+
+    # -- events ----------------------------------------------------------------------------
+    def on_order_created(self, job: JobContext) -> Outcome:
+        if (
+            self.settings.sale_document is SaleDocument.INVOICE
+            and self.settings.invoice_on is InvoiceOn.CREATED
+        ):
+            return self._book(job)
+        return Outcome(detail="booked when the order is paid")
+
+    def on_order_paid(self, job: JobContext) -> Outcome:
+        return self._book(job)
+
+    def on_order_refunded(self, job: JobContext) -> Outcome:
+        return self._book(job)
+
+    def on_order_cancelled(self, job: JobContext) -> Outcome:
+        order = self._read(job)
+        if isinstance(order, Outcome):
+            return order
+        held = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
+        if not held:
+            return Outcome(detail="cancelled before anything was booked: nothing to undo")
+        entity, doc_id, sync = held.split("|")
+        if entity == "Invoice" and not booking.any_payment_booked(self.id, self.channel, order):
+            body = {"Id": doc_id, "SyncToken": sync}
+            self._write("Invoice", body, f"{order.id}:void", operation="void")
+            return Outcome(detail=f"invoice {doc_id} voided")
+        detail = self._book(job)
+        cancel = booking.cancellation_refund(order)
+        if cancel is not None:
+            self._refund(order, build.credit_note(order, cancel))
+        given = cancel.amount.amount if cancel else 0
+        return Outcome(detail=f"cancelled after payment: refund of {given}; {detail.detail}")
+
+    # -- booking ---------------------------------------------------------------------------
+    def _read(self, job: JobContext) -> s.Order | Outcome:
+        return booking.read_order(
+            self.host, job, self.channel, book_imported=self.settings.book_imported_orders
+        )
+
+    def _book(self, job: JobContext) -> Outcome:
+        order = self._read(job)
+        if isinstance(order, Outcome):
+            return order
+        done = [self._sale(order)]
+        for refund in order.refunds:
+            done += self._refund(
+                order,
+                build.credit_note(
+                    order, refund, separate_discounts=self.settings.separate_discounts
+                ),
+            )
+        return Outcome(detail="; ".join(done))
+
+    def _receipt_gateway(self, order: s.Order) -> str | None:
+        """The one gateway a sales receipt can deposit to; None when the order needs more."""
+        paid = build.payments(order)
+        accounts = {mapping.deposit_account(p.account_key, self.settings) for p in paid}
+        if len(accounts) != 1 or any(p.account_key == build.GIFT_CARD_GATEWAY for p in paid):
+            return None
+        if sum((p.amount for p in paid), Decimal(0)) != order.total_gross.amount:
+            return None
+        return paid[0].account_key
+
+    def _sale(self, order: s.Order) -> str:
+        held = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
+        if held:
+            entity, doc_id, _ = held.split("|")
+        else:
+            doc = build.invoice(order, separate_discounts=self.settings.separate_discounts)
+            customer_id = self._customer(order)
+            gateway = (
+                self._receipt_gateway(order)
+                if self.settings.sale_document is SaleDocument.SALES_RECEIPT
+                else None
+            )
+            if gateway is not None:
+                entity = "SalesReceipt"
+                body = mapping.sales_receipt(doc, self.settings, customer_id, gateway)
+            else:
+                entity = "Invoice"
+                body = mapping.invoice(doc, self.settings, customer_id)
+            answer = self._checked(entity, body, doc.source_id, doc.total)
+            doc_id = str(answer["Id"])
+            ledger.hold(
+                self.id,
+                self.channel,
+                "invoice",
+                {order.id: f"{entity}|{doc_id}|{answer.get('SyncToken', '0')}"},
+            )
+        done = f"{entity} {doc_id}"
+        if entity == "Invoice":
+            done = "; ".join([done, *self._payments(order, doc_id)])
+        return done
+
+    def _payments(self, order: s.Order, invoice_id: str) -> list[str]:
+        done = []
+        for delta, total in booking.new_captures(self.id, self.channel, order):
+            body = mapping.payment(delta, self.settings, self._customer(order), invoice_id)
+            answer = self._write("Payment", body, delta.source_id)
+            booking.hold_capture(self.id, self.channel, delta, str(answer["Id"]), total)
+            done.append(f"payment {delta.amount} ({delta.account_key})")
+        return done
+
+    def _refund(self, order: s.Order, note: CreditNote) -> list[str]:
+        if ledger.held(self.id, self.channel, "credit_note", [note.source_id]):
+            return []
+        receipt = self.settings.refund_document is RefundDocument.REFUND_RECEIPT
+        entity = "RefundReceipt" if receipt else "CreditMemo"
+        body = mapping.refund(note, self.settings, self._customer(order), receipt=receipt)
+        answer = self._checked(entity, body, note.source_id, note.total)
+        ledger.hold(self.id, self.channel, "credit_note", {note.source_id: str(answer["Id"])})
+        return [f"{entity} {note.total}"]
+
+    def _customer(self, order: s.Order) -> str:
+        """Our ledger's customer for the e-mail, else created (guests: one, if configured)."""
+        if order.customer is None and self.settings.guest_customer:
+            return self.settings.guest_customer
+        contact = build.contact(order)
+        key = (contact.email or f"order:{order.id}").casefold()
+        known = ledger.held(self.id, self.channel, "contact", [key]).get(key)
+        if known:
+            return known
+        body = mapping.customer(contact)
+        try:
+            customer_id = str(self._write("Customer", body, f"customer:{key}")["Id"])
+        except PermanentError as e:
+            if f"({DUPLICATE_NAME})" not in e.message:
+                raise
+            found = self.client.customer_named(body["DisplayName"])  # made outside our ledger
+            if found is None:
+                raise
+            customer_id = str(found["Id"])
+        ledger.hold(self.id, self.channel, "contact", {key: customer_id})
+        return customer_id
+
+    def _checked(
+        self, entity: str, body: dict[str, Any], source_id: str, total: Decimal
+    ) -> dict[str, Any]:
+        """Write a sales document, then check QuickBooks' recalculated total against Saleor's.
+
+        Our rounding line already covers QuickBooks' per-line rounding; a total that still
+        differs means a tax code whose rate is not Saleor's rate. The document is then
+        updated once with an untaxed adjustment line, so the ledger still agrees with the
+        shop, and the line says why (the merchant should fix the tax code mapping).
+        """
+        return self._adjust(entity, body, self._write(entity, body, source_id), source_id, total)
+
+    def _adjust(
+        self,
+        entity: str,
+        body: dict[str, Any],
+        answer: dict[str, Any],
+        source_id: str,
+        total: Decimal,
+    ) -> dict[str, Any]:
+        difference = total - Decimal(str(answer.get("TotalAmt", total)))
+        if not difference:
+            return answer
+        currency = str(body["CurrencyRef"]["value"])
+        fixed = mapping.adjusted(body, difference, currency, self.settings)
+        fixed.update(Id=answer["Id"], SyncToken=answer.get("SyncToken", "0"))
+        return self._write(entity, fixed, f"{source_id}:adjusted")
+
+    def _write(self, entity: str, body: Any, source_id: str, **params: str) -> dict[str, Any]:
+        rid = request_id(self.realm(), self.channel, source_id, body)
+        return self.client.create(entity, body, rid, **params)
+
+    # -- backlogs ---------------------------------------------------------------------------
+    def book_backlog(self, orders: Sequence[s.Order]) -> dict[str, str]:
+        """Many paid orders at once (a backfill): customers, then sales receipts, 30 a request.
+
+        Returns the orders QuickBooks refused, with its message; every other one is in the
+        ledger. Each batch carries a ``requestid`` over its content and our own ``bId`` s,
+        so a batch whose answer was lost is answered again, never applied twice. Orders a
+        sales receipt cannot carry (invoice mode, several gateways) are booked one by one.
+        """
+        held = ledger.held(self.id, self.channel, "invoice", [o.id for o in orders])
+        receipts, single = [], []
+        for o in orders:
+            if o.id in held:
+                continue
+            gateway = (
+                self._receipt_gateway(o)
+                if self.settings.sale_document is SaleDocument.SALES_RECEIPT
+                else None
+            )
+            if gateway:
+                receipts.append((o, gateway))
+            else:
+                single.append(o)
+        refused = self._customers([o for o, _ in receipts])
+        for start in range(0, len(receipts), BATCH_SIZE):
+            chunk = [(o, g) for o, g in receipts[start : start + BATCH_SIZE] if o.id not in refused]
+            items, docs = [], {}
+            for n, (o, gateway) in enumerate(chunk):
+                doc = build.invoice(o, separate_discounts=self.settings.separate_discounts)
+                body = mapping.sales_receipt(doc, self.settings, self._customer(o), gateway)
+                items.append((str(n), "SalesReceipt", body))
+                docs[str(n)] = (o, doc, body)
+            if not items:
+                continue
+            rid = request_id(self.realm(), self.channel, "batch", [b for _, _, b in items])
+            answers = self.client.batch(items, rid)
+            for bid, (o, doc, body) in docs.items():
+                obj, error = answers.get(bid, (None, "QuickBooks did not answer this item"))
+                if obj is None:
+                    refused[o.id] = error
+                    continue
+                obj = self._adjust("SalesReceipt", body, obj, doc.source_id, doc.total)
+                value = f"SalesReceipt|{obj['Id']}|{obj.get('SyncToken', '0')}"
+                ledger.hold(self.id, self.channel, "invoice", {o.id: value})
+        for o in single:
+            try:
+                self._sale(o)
+            except PermanentError as e:
+                refused[o.id] = e.message
+        return refused
+
+    def _customers(self, orders: Sequence[s.Order]) -> dict[str, str]:
+        """Create the customers ``orders`` need and our ledger lacks, in batches."""
+        wanted: dict[str, dict[str, Any]] = {}
+        by_key: dict[str, list[str]] = {}
+        for o in orders:
+            if o.customer is None and self.settings.guest_customer:
+                continue
+            key = (o.email or f"order:{o.id}").casefold()
+            wanted.setdefault(key, mapping.customer(build.contact(o)))
+            by_key.setdefault(key, []).append(o.id)
+        known = ledger.held(self.id, self.channel, "contact", list(wanted))
+        missing = [k for k in wanted if k not in known]
+        refused: dict[str, str] = {}
+        for start in range(0, len(missing), BATCH_SIZE):
+            keys = missing[start : start + BATCH_SIZE]
+            items = [(str(n), "Customer", wanted[k]) for n, k in enumerate(keys)]
+            rid = request_id(self.realm(), self.channel, "customers", [b for _, _, b in items])
+            answers = self.client.batch(items, rid)
+            for n, key in enumerate(keys):
+                obj, error = answers.get(str(n), (None, "QuickBooks did not answer this item"))
+                if obj is None and f"({DUPLICATE_NAME})" in error:
+                    obj = self.client.customer_named(wanted[key]["DisplayName"])
+                if obj is None:
+                    refused.update(dict.fromkeys(by_key[key], error))
+                    continue
+                ledger.hold(self.id, self.channel, "contact", {key: str(obj["Id"])})
+        return refused
+
+    # -- dashboard ---------------------------------------------------------------------------
+    def check_settings(self, timeout: float) -> dict[str, str]:
+        return {}
+
+
+def complete(
+    settings: QuickBooksSettings, channel: str, query: Any, redirect_uri: str
+) -> Connection:
+    """Trade the callback's code for tokens and keep the company Intuit named (realmId)."""
+    conn = oauth.complete(
+        provider(settings),
+        QuickBooksIntegration.id,
+        channel,
+        state=query.get("state", ""),
+        code=query.get("code", ""),
+        redirect_uri=redirect_uri,
+    )
+    realm = str(query.get("realmId", ""))
+    conn.tenant_id, conn.tenant_name = realm, f"QuickBooks company {realm}"
+    conn.tenants = [{"id": realm, "name": conn.tenant_name}]
+    conn.save(update_fields=["tenant_id", "tenant_name", "tenants"])
+    return conn
+
+
+def connection_status(channel: str, *, using: str = "default") -> str:
+    return oauth.describe(INTEGRATION, channel, using=using)
+
+
+@hookimpl
+def saleor_plugins_integrations() -> list[type[Integration]]:
+    return [QuickBooksIntegration]
