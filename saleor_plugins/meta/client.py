@@ -181,7 +181,7 @@ def graph_error(response: requests.Response) -> IntegrationError:
     code = int(error.get("code") or 0) if str(error.get("code") or "0").isdigit() else 0
     message = secrets.scrub(str(error.get("message") or response.text[:300]))
     text = f"meta answered {response.status_code}: {message}"
-    if code in AUTH_CODES or error.get("type") == "OAuthException" and code == 190:
+    if code in AUTH_CODES or (error.get("type") == "OAuthException" and code == 190):
         return AuthenticationError(text, provider=PROVIDER, status=response.status_code, code="190")
     if code in RATE_CODES:
         return RateLimited(

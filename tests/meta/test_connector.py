@@ -7,6 +7,7 @@ from datetime import timedelta
 from saleor_plugins.core import delivery, ledger, outbox
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Circuit, Job, JobStatus
+from saleor_plugins.meta.connector import MetaIntegration
 
 from .conftest import CHANNEL, META, MemoryHost, order, product, variant
 from .fake_graph import FakeGraph
@@ -182,3 +183,30 @@ def test_order_created_sends_when_configured(store: type[MemoryHost], graph: Fak
     run(EventType.ORDER_CREATED, "o1")
     run(EventType.ORDER_PAID, "o1", version="1")
     assert len(graph.purchases()) == 1
+
+
+# -- dashboard ------------------------------------------------------------------------------------
+def _installation(**overrides: str) -> MetaIntegration:
+    from saleor_plugins.meta.settings import MetaSettings
+
+    from .conftest import config
+
+    return MetaIntegration(
+        MetaSettings.parse(config(**overrides)), channel=CHANNEL, host=MemoryHost()
+    )
+
+
+def test_an_invalid_token_shows_beside_its_field(graph: FakeGraph) -> None:
+    graph.token = "the-token-meta-knows-000000000000"
+    assert set(_installation().check_settings(timeout=2.0)) == {"access_token"}
+    assert graph.calls["read"] == 0  # refused before anything was read
+
+
+def test_a_catalog_the_token_cannot_read_shows_beside_the_catalog(graph: FakeGraph) -> None:
+    problems = _installation(catalog_id="999").check_settings(timeout=2.0)
+    assert set(problems) == {"catalog_id"}
+
+
+def test_good_settings_pass_the_check_with_one_read_per_id(graph: FakeGraph) -> None:
+    assert _installation().check_settings(timeout=2.0) == {}
+    assert graph.calls["read"] == 2
