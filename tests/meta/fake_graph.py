@@ -24,6 +24,9 @@ from werkzeug import Request, Response
 TOKEN = "EAAB-test-system-user-token-0123456789"
 CATALOG = "1111222233334444"
 PIXEL = "5555666677778888"
+#: a second channel's catalog and pixel (tests/saleor)
+CATALOG_2 = "9999000011112222"
+PIXEL_2 = "3333444455556666"
 REQUIRED_ITEM = (
     "id",
     "title",
@@ -44,8 +47,12 @@ SHA256 = re.compile(r"^[a-f0-9]{64}$")
 class FakeGraph:
     server: HTTPServer
     token: str = TOKEN
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    catalogs: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {CATALOG: {}, CATALOG_2: {}}
+    )
+    pixels: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {PIXEL: [], PIXEL_2: []}
+    )
     calls: Counter[str] = field(default_factory=Counter)
     #: retailer id -> message: items the catalog refuses (per-item errors)
     refuse: dict[str, str] = field(default_factory=dict)
@@ -54,6 +61,16 @@ class FakeGraph:
     problems: list[str] = field(default_factory=list)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def items(self) -> dict[str, dict[str, Any]]:
+        """The first catalog's items by retailer id."""
+        return self.catalogs[CATALOG]
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Events the first pixel received."""
+        return self.pixels[PIXEL]
 
     @property
     def url(self) -> str:
@@ -79,23 +96,24 @@ class FakeGraph:
         if auth != f"Bearer {self.token}":
             return self.error(401, 190, "Error validating access token", "OAuthException")
         path = request.path.split("/", 2)[2]
+        object_id, _, edge = path.partition("/")
         with self.lock:
-            if path == f"{CATALOG}/items_batch" and request.method == "POST":
+            if object_id in self.catalogs and edge == "items_batch" and request.method == "POST":
                 self.calls["items_batch"] += 1
-                return self.items_batch(request)
-            if path == f"{CATALOG}/check_batch_request_status":
+                return self.items_batch(self.catalogs[object_id], request)
+            if object_id in self.catalogs and edge == "check_batch_request_status":
                 self.calls["status"] += 1
                 return self.status(request.args.get("handle", ""))
-            if path == f"{PIXEL}/events" and request.method == "POST":
+            if object_id in self.pixels and edge == "events" and request.method == "POST":
                 self.calls["events"] += 1
-                return self.receive_events(request)
-            if path in (CATALOG, PIXEL) and request.method == "GET":
+                return self.receive_events(self.pixels[object_id], request)
+            if (object_id in self.catalogs or object_id in self.pixels) and not edge:
                 self.calls["read"] += 1
                 return self.ok({"id": path})
         return self.error(400, 100, f"Unsupported {request.method} request: {path}")
 
     # -- catalog -------------------------------------------------------------------------------
-    def items_batch(self, request: Request) -> Response:
+    def items_batch(self, items: dict[str, dict[str, Any]], request: Request) -> Response:
         if request.form.get("item_type") != "PRODUCT_ITEM":
             return self.error(400, 100, "item_type must be PRODUCT_ITEM")
         requests = json.loads(request.form.get("requests", "[]"))
@@ -107,7 +125,7 @@ class FakeGraph:
             rid = str(data.get("id", ""))
             method = each.get("method")
             if method == "DELETE":
-                self.items.pop(rid, None)
+                items.pop(rid, None)
                 continue
             if method not in ("UPDATE", "CREATE"):
                 errors.append({"line": line, "id": rid, "message": f"bad method {method}"})
@@ -121,7 +139,7 @@ class FakeGraph:
                 message = self.refuse.get(rid) or f"missing or invalid: {', '.join(missing)}"
                 errors.append({"line": line, "id": rid, "message": message})
                 continue
-            self.items[rid] = data
+            items[rid] = data
         handle = f"h{len(self.batches) + 1}"
         self.batches[handle] = {"errors": errors, "checks": 0}
         return self.ok({"handles": [handle]})
@@ -148,7 +166,7 @@ class FakeGraph:
         )
 
     # -- Conversions API -----------------------------------------------------------------------
-    def receive_events(self, request: Request) -> Response:
+    def receive_events(self, received: list[dict[str, Any]], request: Request) -> Response:
         try:
             data = json.loads(request.form.get("data", ""))
         except ValueError:
@@ -171,7 +189,7 @@ class FakeGraph:
                 values = values if isinstance(values, list) else [values] if values else []
                 if any(not SHA256.match(str(v)) for v in values):
                     self.problems.append(f"user_data.{key} not hashed")
-        self.events += data
+        received += data
         return self.ok({"events_received": len(data), "fbtrace_id": "X"})
 
     def purchases(self) -> list[dict[str, Any]]:
