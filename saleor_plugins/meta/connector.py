@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
+from typing import ClassVar
 
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from ..core import ledger
+from ..core import companions, ledger
 from ..core.errors import AuthenticationError, IntegrationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
@@ -28,6 +30,7 @@ from .settings import MetaSettings, PurchaseOn
 
 INTEGRATION_ID = "saleor_plugins.meta"
 PAID = frozenset({"full", "overcharged"})
+PRODUCT_EVENTS = (EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED)
 
 
 def poll_interval() -> float:
@@ -51,6 +54,8 @@ class MetaIntegration(Integration):
         }
     )
     rate_limit = RateLimit(per_second=10, concurrency=4)
+    #: other due product jobs of the channel sent in the same items_batch as the one delivered
+    COMPANIONS: ClassVar[int] = 499
 
     settings: MetaSettings
 
@@ -68,26 +73,56 @@ class MetaIntegration(Integration):
     def on_product_deleted(self, job: JobContext) -> Outcome:
         return self._sync_product(job)
 
-    def _sync_product(self, job: JobContext) -> Outcome:
-        if not self.settings.catalog_id:
-            return Outcome(detail="no catalog configured")
+    def _plan(self, job: JobContext) -> catalog.Plan:
         product = None
         if job.event is not EventType.PRODUCT_DELETED:
             product = self.host.read("product", job.object_id, self.channel)
-        plan = catalog.plan(self.id, self.channel, job.object_id, product, self.settings)
-        result = catalog.send(
-            self.client, self.settings.catalog_id, [plan], interval=poll_interval()
-        )
-        catalog.record(self.id, self.channel, [plan], result.errors)
-        detail = plan.describe()
-        if result.errors:
-            mine = {k: v for k, v in result.errors.items() if k in plan.keys()}
-            reasons = "; ".join(f"item {k}: {v}" for k, v in sorted(mine.items()))
-            raise PermanentError(
-                f"Meta refused {len(mine)} catalog item(s) ({detail}): {reasons}",
-                provider="meta",
-                status=400,
+        return catalog.plan(self.id, self.channel, job.object_id, product, self.settings)
+
+    def _sync_product(self, job: JobContext) -> Outcome:
+        """Send the job's product and the channel's other due product jobs in one batch."""
+        if not self.settings.catalog_id:
+            return Outcome(detail="no catalog configured")
+        started = time.monotonic()
+        claimed = companions.claim(job, PRODUCT_EVENTS, self.COMPANIONS)
+        jobs = [job, *claimed]
+        plans: dict[int, catalog.Plan] = {}
+        errors: dict[int, BaseException] = {}
+        for each in jobs:
+            try:
+                plans[each.id] = self._plan(each)
+            except Exception as e:  # noqa: BLE001 - settled per job below
+                errors[each.id] = e
+        try:
+            result = catalog.send(
+                self.client,
+                self.settings.catalog_id,
+                list(plans.values()),
+                interval=poll_interval(),
             )
+        except Exception as e:
+            for other in claimed:
+                companions.settle(other, errors.get(other.id, e), started)
+            raise
+        catalog.record(self.id, self.channel, list(plans.values()), result.errors)
+        for each_id, each_plan in plans.items():
+            refused = {k: v for k, v in result.errors.items() if k in each_plan.keys()}
+            if refused:
+                reasons = "; ".join(f"item {k}: {v}" for k, v in sorted(refused.items()))
+                errors[each_id] = PermanentError(
+                    f"Meta refused {len(refused)} catalog item(s) ({each_plan.describe()}): "
+                    f"{reasons}",
+                    provider="meta",
+                    status=400,
+                )
+        for other in claimed:
+            detail = plans[other.id].describe() if other.id in plans else ""
+            companions.settle(other, errors.get(other.id), started, detail)
+        if job.id in errors:
+            raise errors[job.id]
+        detail = plans[job.id].describe()
+        if claimed:
+            detail += f"; sent with {len(claimed)} other product job(s) in one batch"
         return Outcome(status_code=200, detail=detail)
 
     # -- Conversions API ------------------------------------------------------------------------

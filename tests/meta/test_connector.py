@@ -33,6 +33,34 @@ def test_a_product_change_upserts_one_item_per_variant_in_one_batch(
     assert ledger.holders("product", "p1") == {(META, CHANNEL)}
 
 
+def test_due_product_jobs_of_the_channel_go_in_one_batch(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"), variant(f"{pid}b")))
+    ids = [outbox.emit(EventType.PRODUCT_UPSERTED, pid, TARGET)[0] for pid in ("p1", "p2", "p3")]
+    assert delivery.deliver(ids[0]).outcome == "succeeded"
+    assert graph.calls["items_batch"] == 1
+    assert len(graph.items) == 6
+    assert set(Job.objects.filter(id__in=ids).values_list("status", flat=True)) == {
+        JobStatus.SUCCEEDED
+    }
+    assert delivery.deliver(ids[1]).outcome == "not-claimed"  # never sent twice
+
+
+def test_an_item_refused_in_a_shared_batch_fails_only_its_own_job(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.refuse["SKU-p2a"] = "Invalid price"
+    for pid in ("p1", "p2"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"),))
+    ids = [outbox.emit(EventType.PRODUCT_UPSERTED, pid, TARGET)[0] for pid in ("p1", "p2")]
+    assert delivery.deliver(ids[0]).outcome == "succeeded"
+    second = Job.objects.get(id=ids[1])
+    assert second.status == JobStatus.DEAD
+    assert "item SKU-p2a: Invalid price" in second.last_error
+
+
 def test_the_batch_is_polled_until_meta_finished_it(
     store: type[MemoryHost], graph: FakeGraph
 ) -> None:
