@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections import Counter
+from urllib.parse import parse_qs
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,13 @@ class FakeGraph:
     def ok(body: dict[str, Any]) -> Response:
         return Response(json.dumps(body), status=200, content_type="application/json")
 
+    @staticmethod
+    def form(request: Request) -> dict[str, str]:
+        """The urlencoded body, read whole (Meta takes up to 28 MB; werkzeug's form parser
+        stops at 500 kB)."""
+        parsed = parse_qs(request.get_data(as_text=True), keep_blank_values=True)
+        return {k: v[-1] for k, v in parsed.items()}
+
     def handle(self, request: Request) -> Response:
         if "access_token" in request.args:
             self.problems.append("token sent in the URL")
@@ -114,9 +122,10 @@ class FakeGraph:
 
     # -- catalog -------------------------------------------------------------------------------
     def items_batch(self, items: dict[str, dict[str, Any]], request: Request) -> Response:
-        if request.form.get("item_type") != "PRODUCT_ITEM":
+        form = self.form(request)
+        if form.get("item_type") != "PRODUCT_ITEM":
             return self.error(400, 100, "item_type must be PRODUCT_ITEM")
-        requests = json.loads(request.form.get("requests", "[]"))
+        requests = json.loads(form.get("requests", "[]"))
         if len(requests) > 5000:
             return self.error(400, 100, "Too many requests in a batch (max 5000)")
         errors = []
@@ -168,7 +177,7 @@ class FakeGraph:
     # -- Conversions API -----------------------------------------------------------------------
     def receive_events(self, received: list[dict[str, Any]], request: Request) -> Response:
         try:
-            data = json.loads(request.form.get("data", ""))
+            data = json.loads(self.form(request).get("data", ""))
         except ValueError:
             return self.error(400, 100, "data must be a JSON array")
         if not isinstance(data, list) or not 1 <= len(data) <= 1000:
