@@ -140,7 +140,7 @@ def catalog_requests(fake: FakeGraph, variants: int) -> None:
         (
             f"product jobs with companions ({size} per batch)",
             [plans[i : i + size] for i in range(0, len(plans), size)],
-        ),  # fmt: skip
+        ),
         ("everything in one send (3,000 per request)", [plans]),
     ]
     for name, groups in rows:
