@@ -143,7 +143,11 @@ class MetaClient:
                     f"catalog batch {handle} still not finished after {polls} checks",
                     provider=PROVIDER,
                 )
-            for error in status.get("errors") or []:
+            errors = status.get("errors") or []
+            if str(status.get("status", "")).lower() == "error" and not errors:
+                # the whole batch failed without naming an item: nothing may be recorded
+                raise TransientError(f"catalog batch {handle} failed", provider=PROVIDER)
+            for error in errors:
                 key = str(error.get("id") or error.get("retailer_id") or "?")
                 result.errors[key] = str(error.get("message", "refused"))[:300]
         return result

@@ -59,6 +59,8 @@ class FakeGraph:
     refuse: dict[str, str] = field(default_factory=dict)
     #: how many status checks a batch answers "started" before "finished"
     pending_checks: int = 0
+    #: the status every batch ends in ("finished"; "error": failed as a whole)
+    final_status: str = "finished"
     problems: list[str] = field(default_factory=list)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -161,6 +163,8 @@ class FakeGraph:
         if batch["checks"] <= self.pending_checks:
             return self.ok({"data": [{"handle": handle, "status": "started"}]})
         errors = batch["errors"]
+        if self.final_status != "finished":
+            return self.ok({"data": [{"handle": handle, "status": self.final_status}]})
         return self.ok(
             {
                 "data": [

@@ -70,6 +70,16 @@ def test_the_batch_is_polled_until_meta_finished_it(
     assert graph.calls["status"] == 4
 
 
+def test_a_batch_failed_as_a_whole_records_nothing_and_retries(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.final_status = "error"
+    store.products["p1"] = product("p1")
+    assert run(EventType.PRODUCT_UPSERTED, "p1").outcome == "retry"
+    assert ledger.held(META, CHANNEL, "item", ["SKU-v1"]) == {}
+    assert ledger.holders("product", "p1") == set()
+
+
 def test_per_item_errors_are_named_in_the_sync_log_and_the_rest_is_kept(
     store: type[MemoryHost], graph: FakeGraph
 ) -> None:
