@@ -138,3 +138,48 @@ def test_checkout_complete_sends_one_purchase_in_that_channel_only(
         job.save(update_fields=["status"])
     deliver_all()
     assert len([e for e in active.pixels[PIXEL] if e["event_name"] == "Purchase"]) == 1
+
+
+PLUGIN_UPDATE = """
+mutation($id: ID!, $channelId: ID, $input: PluginUpdateInput!) {
+  pluginUpdate(id: $id, channelId: $channelId, input: $input) {
+    plugin { channelConfigurations { active configuration { name value } } }
+    errors { field message code }
+  }
+}
+"""
+
+
+def test_the_dashboard_shows_a_refused_token_beside_its_field(
+    staff_api_client, permission_manage_plugins, graph, channel_USD
+):  # type: ignore[no-untyped-def]
+    staff_api_client.user.user_permissions.add(permission_manage_plugins)
+    values = {
+        "access_token": TOKEN,
+        "catalog_id": CATALOG,
+        "pixel_id": PIXEL,
+        "product_url_template": "https://shop.example.com/{slug}",
+    }
+
+    def update(config: dict[str, Any]) -> dict[str, Any]:
+        variables = {
+            "id": META,
+            "channelId": graphene.Node.to_global_id("Channel", channel_USD.pk),
+            "input": {
+                "active": True,
+                "configuration": [{"name": k, "value": v} for k, v in config.items()],
+            },
+        }
+        content = get_graphql_content(staff_api_client.post_graphql(PLUGIN_UPDATE, variables))
+        result: dict[str, Any] = content["data"]["pluginUpdate"]
+        return result
+
+    badly_formed = update({**values, "pixel_id": "pixel-1"})
+    assert [e["field"] for e in badly_formed["errors"]] == ["pixelId"]
+    refused = update({**values, "access_token": "EAAB-revoked-token-000000000000"})
+    assert [e["field"] for e in refused["errors"]] == ["accessToken"]
+    assert "Meta refused the token" in refused["errors"][0]["message"]
+    assert graph.calls["read"] == 0
+    saved = update(values)
+    assert saved["errors"] == []
+    assert TOKEN not in str(saved)  # masked by Saleor
