@@ -116,6 +116,23 @@ class MetaSettings(ChannelSettings):
         Condition.NEW, label="Condition", help="new, used or refurbished.", max_length=20
     )
 
+    feed_token: SecretStr | None = setting(
+        None,
+        label="Feed token",
+        help="Optional: a random string of at least 24 characters. The CSV feed is then served "
+        "at <plugin URL>/feed.csv?token=<this> (or with this as the basic-auth password) for "
+        "Meta's scheduled feeds. Empty: no feed.",
+        kind=Kind.SECRET,
+        max_length=200,
+    )
+
+    @field_validator("feed_token")
+    @classmethod
+    def _feed_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("Feed token: at least 24 characters, so it cannot be guessed.")
+        return value
+
     @field_validator("catalog_id", "pixel_id")
     @classmethod
     def _numeric(cls, value: str) -> str:

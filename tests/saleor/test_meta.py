@@ -183,3 +183,25 @@ def test_the_dashboard_shows_a_refused_token_beside_its_field(
     saved = update(values)
     assert saved["errors"] == []
     assert TOKEN not in str(saved)  # masked by Saleor
+
+
+def test_the_csv_feed_is_served_only_with_its_token(client, graph, channel_USD, product_with_image):  # type: ignore[no-untyped-def]
+    token = "feed-token-0123456789abcdefghij"
+    config = {
+        "access_token": TOKEN,
+        "catalog_id": CATALOG,
+        "events": "none",
+        "product_url_template": "https://shop.example.com/{slug}",
+        "feed_token": token,
+    }
+    enable(META, channel_USD, config)
+    url = f"/plugins/channel/{channel_USD.slug}/{META}/feed.csv"
+    assert client.get(url).status_code == 403
+    assert client.get(url, {"token": "wrong-token-0123456789abcdef"}).status_code == 403
+    response = client.get(url, {"token": token})
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    variant = product_with_image.variants.get()
+    assert text.splitlines()[0].startswith("id,title,description,availability")
+    assert (variant.sku or str(variant.pk)) in text
+    assert graph.calls["items_batch"] == 0  # a feed read calls nothing at Meta
