@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -23,7 +24,7 @@ from ..core.errors import AuthenticationError, IntegrationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
-from . import catalog
+from . import catalog, fullsync
 from .client import MetaClient
 from .mapping import event_id, purchase_event
 from .settings import MetaSettings, PurchaseOn
@@ -161,6 +162,27 @@ class MetaIntegration(Integration):
             detail=f"Purchase {event_id(order)} sent{test}",
             provider_ids={"event_id": event["event_id"]},
         )
+
+    # -- full sync ----------------------------------------------------------------------------
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str | None:
+        """The catalog's full sync (products); orders are left to the live path, as Meta
+        refuses events older than 7 days."""
+        if object_types and "product" not in object_types:
+            return "nothing to backfill: only products (the catalog) are sent in bulk"
+        if not self.settings.catalog_id:
+            return "no catalog configured"
+        extra = options.get("extra") or {}
+        force = str(extra.get("force", "")).lower() in ("1", "true", "yes")
+        report = fullsync.full_sync(
+            self.id,
+            self.channel,
+            self.settings,
+            self.host.iter_objects("product", self.channel),
+            self.client,
+            interval=poll_interval(),
+            force=force,
+        )
+        return report.line()
 
     # -- dashboard ----------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:

@@ -146,6 +146,11 @@ class MemoryHost:
             return self.orders.get(object_id)
         return None
 
+    def iter_objects(self, object_type: str, channel: str, *, page_size: int = 500) -> Any:
+        source = self.products if object_type == "product" else {}
+        for key in sorted(source):
+            yield source[key]
+
     def installation(self, integration: str, channel: str) -> Any:
         from saleor_plugins.demo.host import DemoHost
 

@@ -248,3 +248,33 @@ def test_a_catalog_the_token_cannot_read_shows_beside_the_catalog(graph: FakeGra
 def test_good_settings_pass_the_check_with_one_read_per_id(graph: FakeGraph) -> None:
     assert _installation().check_settings(timeout=2.0) == {}
     assert graph.calls["read"] == 2
+
+
+# -- full sync ------------------------------------------------------------------------------------
+def test_full_sync_sends_the_catalog_in_batches_and_deletes_stale_items(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"), variant(f"{pid}b")))
+    run(EventType.PRODUCT_UPSERTED, "p3")
+    store.products["p3"] = product("p3", (variant("p3a"),))  # p3b gone, its change unseen
+    graph.calls.clear()
+    line = _installation().backfill([], {"extra": {}})
+    assert line is not None and "5 items upserted, 1 stale items deleted" in line
+    assert graph.calls["items_batch"] == 2  # one for the catalog, one for the deletions
+    assert set(graph.items) == {"SKU-p1a", "SKU-p1b", "SKU-p2a", "SKU-p2b", "SKU-p3a"}
+
+
+def test_full_sync_keeps_stale_items_when_the_channel_yields_too_little(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(pid),))
+        run(EventType.PRODUCT_UPSERTED, pid)
+    del store.products["p2"], store.products["p3"]  # a broken read: two thirds missing
+    line = _installation().backfill([], {"extra": {}})
+    assert line is not None and "stale items kept" in line
+    assert len(graph.items) == 3
+    forced = _installation().backfill([], {"extra": {"force": "1"}})
+    assert forced is not None and "2 stale items deleted" in forced
+    assert set(graph.items) == {"SKU-p1"}
