@@ -8,6 +8,8 @@ The kernel ledger keeps, per channel:
   and deleted; an item never sent is never deleted (no call spent on a certain error).
 - ``product`` rows: held while at least one of its items is, so routing keeps reaching a
   channel the product left until its items are gone.
+- ``refused`` rows: the items Meta refused in their last batch (until one is accepted or
+  deleted), counted on the plugin's page (:func:`summary`); the reasons are in the sync log.
 """
 
 from __future__ import annotations
@@ -103,9 +105,23 @@ def record(integration: str, channel: str, plans: list[Plan], errors: Mapping[st
         for each in plans:
             accepted = {i["id"] for i in each.upserts if i["id"] not in errors}
             deleted = [d for d in each.deletes if d not in errors]
+            refused = {k: each.product_id for k in each.keys() if k in errors}
             ledger.hold(integration, channel, "item", dict.fromkeys(accepted, each.product_id))
             ledger.release(integration, channel, "item", deleted)
+            ledger.hold(integration, channel, "refused", refused)
+            ledger.release(integration, channel, "refused", [*accepted, *deleted])
         products = [p.product_id for p in plans]
         still = held_items(integration, channel, products)
         ledger.hold(integration, channel, "product", list(still))
         ledger.release(integration, channel, "product", [p for p in products if p not in still])
+
+
+def summary(integration: str, channel: str, *, using: str = "default") -> str:
+    """The plugin page's line: items at Meta, and items refused in their last batch."""
+    rows = Held.objects.using(using).filter(integration=integration, channel=channel)
+    held = rows.filter(object_type="item").count()
+    refused = rows.filter(object_type="refused").count()
+    text = f"Catalog: {held} item(s) at Meta"
+    if refused:
+        text += f", {refused} refused in their last batch (reasons in the sync log)"
+    return text

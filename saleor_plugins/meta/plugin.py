@@ -9,16 +9,27 @@ from django.http import HttpResponseForbidden, HttpResponseNotFound, StreamingHt
 from django.utils import timezone
 from saleor.core.db.connection import allow_writer
 
-from ..adapter.plugin import IntegrationPlugin
+from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
 from ..core.host import get_host
 from ..core.settings import SettingsErrors
-from . import feed
+from . import catalog, feed
 from .connector import MetaIntegration
 from .settings import MetaSettings
 
 
 class MetaPlugin(IntegrationPlugin):
     integration = MetaIntegration
+
+    def resolve_plugin_configuration(self, request: Any) -> Any:
+        configuration = super().resolve_plugin_configuration(request)
+        if self.channel is None:
+            return configuration
+        with allow_writer():
+            extra = catalog.summary(self.PLUGIN_ID, self.channel.slug)
+        for item in configuration:
+            if item.get("name") == STATUS_FIELD:
+                item["value"] = f"{item.get('value') or ''}\n{extra}.".strip()
+        return configuration
 
     def webhook(self, request: Any, path: str, previous_value: Any) -> Any:
         if path.strip("/") != "feed.csv":

@@ -92,6 +92,14 @@ def test_per_item_errors_are_named_in_the_sync_log_and_the_rest_is_kept(
     assert "SKU-b: Invalid image" in job.last_error
     assert set(graph.items) == {"SKU-a"}
     assert set(ledger.held(META, CHANNEL, "item", ["SKU-a", "SKU-b"])) == {"SKU-a"}
+    from saleor_plugins.meta.catalog import summary
+
+    assert summary(META, CHANNEL) == (
+        "Catalog: 1 item(s) at Meta, 1 refused in their last batch (reasons in the sync log)"
+    )
+    graph.refuse.clear()  # the merchant fixed the image
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    assert summary(META, CHANNEL) == "Catalog: 2 item(s) at Meta"
 
 
 def test_a_variant_left_out_or_removed_is_deleted_from_the_catalog(

@@ -182,6 +182,12 @@ def test_the_dashboard_shows_a_refused_token_beside_its_field(
     assert graph.calls["read"] == 0
     saved = update(values)
     assert saved["errors"] == []
+    status = [
+        c["value"]
+        for c in saved["plugin"]["channelConfigurations"][0]["configuration"]
+        if c["name"] == "sync_status"
+    ]
+    assert status and "Catalog: 0 item(s) at Meta" in status[0]
     assert TOKEN not in str(saved)  # masked by Saleor
 
 
