@@ -33,6 +33,7 @@ COLUMNS = (
     "additional_image_link",
     "brand",
     "item_group_id",
+    "google_product_category",
 )
 
 

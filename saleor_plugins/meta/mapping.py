@@ -97,6 +97,20 @@ def attribute_value(product: Product, variant: Variant, slug: str) -> str:
     return ""
 
 
+def category_for(product: Product, mapping: dict[str, str]) -> str:
+    """Google product category of the deepest mapped Saleor category (slug or name)."""
+    if not mapping:
+        return ""
+    path = [*product.category_path]
+    if product.category and (not path or path[-1] != product.category):
+        path.append(product.category)
+    for name in reversed(path):
+        found = mapping.get(name.strip().lower())
+        if found:
+            return found
+    return ""
+
+
 def availability_for(variant: Variant, listing: ChannelListing, now: datetime) -> str | None:
     """Meta's availability, or None when the variant may not be listed yet."""
     starts = listing.available_for_purchase_at
@@ -163,6 +177,7 @@ def map_product(product: Product, settings: MetaSettings, channel: str, now: dat
         result.skipped = [(content_id(v.sku, v.id, rule), "not listed") for v in product.variants]
         return result
     description = description_for(product)
+    category = category_for(product, settings.categories())
     for variant in product.variants:
         retailer_id = content_id(variant.sku, variant.id, rule)
         prices = prices_for(variant, channel, now)
@@ -190,6 +205,8 @@ def map_product(product: Product, settings: MetaSettings, channel: str, now: dat
             "brand": truncate(brand or settings.default_brand or product.name, 100),
             "item_group_id": product.id,
         }
+        if category:
+            item["google_product_category"] = category
         if len(images) > 1:
             item["additional_image_link"] = list(images[1 : 1 + ADDITIONAL_IMAGES_MAX])
         result.items.append(item)

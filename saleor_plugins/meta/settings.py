@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import SecretStr, field_validator
 
@@ -112,6 +113,13 @@ class MetaSettings(ChannelSettings):
     default_brand: str = setting(
         label="Default brand", help="Brand when the attribute is empty.", max_length=100
     )
+    category_mapping: str = setting(
+        label="Category mapping",
+        help="One line per Saleor category: `<category slug or name> = <Google product "
+        "category ID or path>`; the deepest category with a line wins.",
+        kind=Kind.MULTILINE,
+        max_length=65_536,
+    )
     condition: Condition = setting(
         Condition.NEW, label="Condition", help="new, used or refurbished.", max_length=20
     )
@@ -191,6 +199,15 @@ class MetaSettings(ChannelSettings):
             raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}} in the template.")
         return value
 
+    @field_validator("category_mapping")
+    @classmethod
+    def _mapping(cls, value: str) -> str:
+        parse_category_mapping(value)
+        return value
+
+    def categories(self) -> dict[str, str]:
+        return parse_category_mapping(self.category_mapping)
+
     def validate_together(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if not self.catalog_id and not self.pixel_id:
@@ -204,3 +221,20 @@ class MetaSettings(ChannelSettings):
     @property
     def sends_purchase(self) -> bool:
         return bool(self.pixel_id) and "Purchase" in self.events
+
+
+@lru_cache(maxsize=64)
+def parse_category_mapping(text: str) -> dict[str, str]:
+    """``slug or name = Google category`` lines -> {lower-cased key: category}."""
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(
+                f"Category mapping line {number} must read `category = Google category`."
+            )
+        mapping[key.strip().lower()] = value.strip()
+    return mapping

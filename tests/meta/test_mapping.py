@@ -144,3 +144,12 @@ def test_the_storefront_can_give_the_event_source_url() -> None:
     event, _ = mapping.purchase_event(o, plain_settings(), NOW)
     assert event is not None and event["event_source_url"] == "https://shop.example.com/thanks"
     assert "fbp" not in event["user_data"]
+
+
+def test_the_deepest_mapped_category_gives_the_google_category() -> None:
+    mapping = "apparel = 166\nshirts = Apparel & Accessories > Clothing > Shirts & Tops"
+    item = items(product("p1"), category_mapping=mapping).items[0]
+    assert item["google_product_category"] == "Apparel & Accessories > Clothing > Shirts & Tops"
+    only_parent = items(product("p1"), category_mapping="Apparel = 166").items[0]
+    assert only_parent["google_product_category"] == "166"
+    assert "google_product_category" not in items(product("p1")).items[0]

@@ -58,3 +58,4 @@ def test_field_formats() -> None:
     assert "product_url_template" in errors(product_url_template="https://x/{nope}")
     assert "storefront_url" in errors(storefront_url="shop.example.com")
     assert "catalog_id" in errors(catalog_id="1" * 21)  # size bound
+    assert "line 2" in errors(category_mapping="shirts = 1\nno equals sign")["category_mapping"]
