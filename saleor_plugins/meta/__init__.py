@@ -1,0 +1,1 @@
+"""Meta (Facebook and Instagram): catalog sync and Conversions API, per channel."""

@@ -1,0 +1,1 @@
+"""No tables of its own: what Meta holds is kept in the kernel ledger (see ``catalog``)."""

@@ -1,0 +1,240 @@
+"""Per-channel settings of the Meta (Facebook and Instagram) integration."""
+
+from __future__ import annotations
+
+import re
+import string
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import SecretStr, field_validator
+
+from ..core.settings import ChannelSettings, Kind, setting, split_list
+
+NUMERIC_ID = re.compile(r"^\d{1,20}$")
+LINK_FIELDS = frozenset({"slug", "product_id", "variant_id", "sku", "channel"})
+#: Conversions API events this integration can send
+SUPPORTED_EVENTS = ("Purchase",)
+
+
+class ContentIdRule(StrEnum):
+    """Which id a variant has in the catalog and in the pixel's ``content_ids``."""
+
+    SKU = "sku"  # the SKU, else the variant id
+    VARIANT_ID = "variant_id"
+
+
+class PurchaseOn(StrEnum):
+    PAID = "paid"  # the order is fully paid
+    CREATED = "created"  # the order is placed
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    USED = "used"
+    REFURBISHED = "refurbished"
+
+
+class MetaSettings(ChannelSettings):
+    ORDER = ("access_token", "catalog_id", "pixel_id", "events", "purchase_on")
+
+    access_token: SecretStr | None = setting(
+        None,
+        label="System user access token",
+        help="A Meta Business system-user token with catalog_management and ads_management "
+        "for the catalog and the pixel.",
+        kind=Kind.SECRET,
+        required=True,
+    )
+    catalog_id: str = setting(
+        label="Catalog ID",
+        help="The numeric ID of the Commerce Manager catalog (empty: no catalog sync).",
+        max_length=20,
+    )
+    pixel_id: str = setting(
+        label="Pixel (dataset) ID",
+        help="The numeric ID of the pixel / dataset receiving Conversions API events "
+        "(empty: no events).",
+        max_length=20,
+    )
+    events: tuple[str, ...] = setting(
+        SUPPORTED_EVENTS,
+        label="Conversions API events",
+        help="Comma-separated events to send: Purchase; or none (catalog only).",
+        max_length=200,
+    )
+    purchase_on: PurchaseOn = setting(
+        PurchaseOn.PAID,
+        label="Send Purchase when the order is",
+        help="paid (fully paid, the default) or created (placed).",
+        max_length=10,
+    )
+    require_consent: bool = setting(
+        True,
+        label="Require consent",
+        help="On: an event is sent only when the order's consent metadata key grants it. "
+        "Off: events are sent without asking (only where the law allows it).",
+    )
+    consent_metadata_key: str = setting(
+        "marketing_consent",
+        label="Consent metadata key",
+        help="Order metadata key (copied from the checkout) that must read true, yes, 1, on "
+        "or granted for an event to be sent.",
+        max_length=100,
+    )
+    content_id_rule: ContentIdRule = setting(
+        ContentIdRule.SKU,
+        label="Content ID rule",
+        help="sku: the SKU, else the variant ID; variant_id: always the variant ID. The "
+        "storefront's pixel must send the same ids as content_ids.",
+        max_length=20,
+    )
+    test_event_code: str = setting(
+        label="Test event code",
+        help="Optional: the code from Events Manager's Test events tab (e.g. TEST12345); "
+        "events then appear there. Clear it in production.",
+        max_length=40,
+    )
+    storefront_url: str = setting(
+        label="Storefront URL",
+        help="The shop's URL, sent as event_source_url when the checkout stored none.",
+        max_length=500,
+    )
+    product_url_template: str = setting(
+        label="Product URL template",
+        help="Storefront URL of a variant, with {slug}, {product_id}, {variant_id}, {sku} or "
+        "{channel}, e.g. https://shop.example.com/products/{slug}?variant={variant_id}. "
+        "Required with a catalog.",
+        max_length=500,
+    )
+    brand_attribute: str = setting(
+        "brand", label="Brand attribute", help="Attribute slug giving the brand.", max_length=100
+    )
+    default_brand: str = setting(
+        label="Default brand", help="Brand when the attribute is empty.", max_length=100
+    )
+    category_mapping: str = setting(
+        label="Category mapping",
+        help="One line per Saleor category: `<category slug or name> = <Google product "
+        "category ID or path>`; the deepest category with a line wins.",
+        kind=Kind.MULTILINE,
+        max_length=65_536,
+    )
+    condition: Condition = setting(
+        Condition.NEW, label="Condition", help="new, used or refurbished.", max_length=20
+    )
+
+    feed_token: SecretStr | None = setting(
+        None,
+        label="Feed token",
+        help="Optional: a random string of at least 24 characters. The CSV feed is then served "
+        "at <plugin URL>/feed.csv?token=<this> (or with this as the basic-auth password) for "
+        "Meta's scheduled feeds. Empty: no feed.",
+        kind=Kind.SECRET,
+        max_length=200,
+    )
+
+    @field_validator("feed_token")
+    @classmethod
+    def _feed_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("Feed token: at least 24 characters, so it cannot be guessed.")
+        return value
+
+    @field_validator("catalog_id", "pixel_id")
+    @classmethod
+    def _numeric(cls, value: str) -> str:
+        if value and not NUMERIC_ID.match(value):
+            raise ValueError("Must be the numeric ID Meta shows (digits only).")
+        return value
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: object) -> tuple[str, ...]:
+        names = split_list(value)
+        if [n.lower() for n in names] == ["none"]:
+            return ()
+        known = {e.lower(): e for e in SUPPORTED_EVENTS}
+        unknown = [n for n in names if n.lower() not in known]
+        if unknown:
+            raise ValueError(
+                f"Unknown event {unknown[0]!r}: supported are {', '.join(SUPPORTED_EVENTS)}."
+            )
+        return tuple(dict.fromkeys(known[n.lower()] for n in names))
+
+    @field_validator("consent_metadata_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", value):
+            raise ValueError("Consent metadata key: letters, digits, _ . : or - only.")
+        return value
+
+    @field_validator("test_event_code")
+    @classmethod
+    def _test_code(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9]{1,40}", value):
+            raise ValueError("Test event code: letters and digits only, as Meta shows it.")
+        return value
+
+    @field_validator("storefront_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("Storefront URL must be an http(s) URL.")
+        return value
+
+    @field_validator("product_url_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if not value:
+            return value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("Product URL template must be an http(s) URL.")
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        except ValueError:
+            raise ValueError("Product URL template has an unbalanced { or }.") from None
+        unknown = names - LINK_FIELDS
+        if unknown:
+            raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}} in the template.")
+        return value
+
+    @field_validator("category_mapping")
+    @classmethod
+    def _mapping(cls, value: str) -> str:
+        parse_category_mapping(value)
+        return value
+
+    def categories(self) -> dict[str, str]:
+        return parse_category_mapping(self.category_mapping)
+
+    def validate_together(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not self.catalog_id and not self.pixel_id:
+            errors["catalog_id"] = "Give a catalog ID, a pixel ID, or both."
+        if self.catalog_id and not self.product_url_template:
+            errors["product_url_template"] = "Required with a catalog: items need a link."
+        if self.events and not self.pixel_id:
+            errors["pixel_id"] = "Required to send events (or set the events to none)."
+        return errors
+
+    @property
+    def sends_purchase(self) -> bool:
+        return bool(self.pixel_id) and "Purchase" in self.events
+
+
+@lru_cache(maxsize=64)
+def parse_category_mapping(text: str) -> dict[str, str]:
+    """``slug or name = Google category`` lines -> {lower-cased key: category}."""
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(
+                f"Category mapping line {number} must read `category = Google category`."
+            )
+        mapping[key.strip().lower()] = value.strip()
+    return mapping

@@ -1,0 +1,72 @@
+"""The Graph API client against the fake: limits per request and error classes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from werkzeug import Response
+
+from saleor_plugins.core.errors import AuthenticationError, PermanentError, RateLimited
+from saleor_plugins.meta import client as meta_client
+from saleor_plugins.meta.client import MetaClient, chunks
+
+from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
+
+
+def test_items_are_split_at_3000_per_request_and_by_size(monkeypatch: Any) -> None:
+    items = [{"method": "UPDATE", "data": {"id": str(i)}} for i in range(7001)]
+    assert [len(c) for c in chunks(items)] == [3000, 3000, 1001]
+    monkeypatch.setattr(meta_client, "MAX_BATCH_BYTES", 1000)
+    big = [{"method": "UPDATE", "data": {"id": str(i), "description": "x" * 300}} for i in range(6)]
+    sized = chunks(big)
+    assert len(sized) == 3 and all(len(json.dumps(c)) <= 1000 for c in sized)
+
+
+def test_events_are_sent_1000_per_request(graph: FakeGraph) -> None:
+    import time
+
+    event = {
+        "event_name": "Purchase",
+        "event_time": int(time.time()),
+        "action_source": "website",
+        "user_data": {"em": ["a" * 64]},
+        "custom_data": {"currency": "USD", "value": 1.0},
+    }
+    received = MetaClient(TOKEN).send_events(PIXEL, [event] * 2500)
+    assert received == 2500 and graph.calls["events"] == 3
+
+
+def test_a_refused_token_is_an_authentication_error_without_the_token(graph: FakeGraph) -> None:
+    with pytest.raises(AuthenticationError) as e:
+        MetaClient("wrong-token-000000000000000000").items_batch(
+            CATALOG, [{"method": "DELETE", "data": {"id": "x"}}]
+        )
+    assert "wrong-token" not in str(e.value)
+
+
+def test_meta_refusing_the_whole_request_is_permanent(graph: FakeGraph) -> None:
+    old = {"event_name": "Purchase", "event_time": 1, "action_source": "website",
+           "user_data": {"em": ["a" * 64]}}  # fmt: skip
+    with pytest.raises(PermanentError, match="7 days"):
+        MetaClient(TOKEN).send_events(PIXEL, [old])
+
+
+def test_rate_limit_codes_and_the_usage_header_ask_to_wait(graph: FakeGraph) -> None:
+    usage = {CATALOG: [{"type": "catalog_batch", "call_count": 100,
+                        "estimated_time_to_regain_access": 5}]}  # fmt: skip
+    graph.server.clear()
+    graph.server.expect_request(
+        f"/{meta_client.API_VERSION}/{CATALOG}/items_batch"
+    ).respond_with_response(
+        Response(
+            json.dumps({"error": {"code": 80014, "message": "too many calls"}}),
+            status=400,
+            headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+            content_type="application/json",
+        )
+    )
+    with pytest.raises(RateLimited) as e:
+        MetaClient(TOKEN).items_batch(CATALOG, [{"method": "DELETE", "data": {"id": "x"}}])
+    assert e.value.retry_after == 300

@@ -1,0 +1,288 @@
+"""Through the kernel: product and order jobs -> Graph API calls on the fake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from saleor_plugins.core import delivery, ledger, outbox
+from saleor_plugins.core.events import EventType
+from saleor_plugins.core.models import Circuit, Job, JobStatus
+from saleor_plugins.meta.connector import MetaIntegration
+
+from .conftest import CHANNEL, META, MemoryHost, order, product, variant
+from .fake_graph import FakeGraph
+
+TARGET = [(META, CHANNEL)]
+
+
+def run(event: EventType, object_id: str, version: str = "") -> delivery.Result:
+    ids = outbox.emit(event, object_id, TARGET, version=version)
+    assert ids, "no job written"
+    return delivery.deliver(ids[0])
+
+
+# -- catalog ------------------------------------------------------------------------------------
+def test_a_product_change_upserts_one_item_per_variant_in_one_batch(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.products["p1"] = product("p1", (variant("a"), variant("b")))
+    assert run(EventType.PRODUCT_UPSERTED, "p1").outcome == "succeeded"
+    assert set(graph.items) == {"SKU-a", "SKU-b"}
+    assert graph.calls["items_batch"] == 1
+    assert graph.items["SKU-a"]["item_group_id"] == "p1"
+    assert ledger.holders("product", "p1") == {(META, CHANNEL)}
+
+
+def test_due_product_jobs_of_the_channel_go_in_one_batch(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"), variant(f"{pid}b")))
+    ids = [outbox.emit(EventType.PRODUCT_UPSERTED, pid, TARGET)[0] for pid in ("p1", "p2", "p3")]
+    assert delivery.deliver(ids[0]).outcome == "succeeded"
+    assert graph.calls["items_batch"] == 1
+    assert len(graph.items) == 6
+    assert set(Job.objects.filter(id__in=ids).values_list("status", flat=True)) == {
+        JobStatus.SUCCEEDED
+    }
+    assert delivery.deliver(ids[1]).outcome == "not-claimed"  # never sent twice
+
+
+def test_an_item_refused_in_a_shared_batch_fails_only_its_own_job(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.refuse["SKU-p2a"] = "Invalid price"
+    for pid in ("p1", "p2"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"),))
+    ids = [outbox.emit(EventType.PRODUCT_UPSERTED, pid, TARGET)[0] for pid in ("p1", "p2")]
+    assert delivery.deliver(ids[0]).outcome == "succeeded"
+    second = Job.objects.get(id=ids[1])
+    assert second.status == JobStatus.DEAD
+    assert "item SKU-p2a: Invalid price" in second.last_error
+
+
+def test_the_batch_is_polled_until_meta_finished_it(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.pending_checks = 3
+    store.products["p1"] = product("p1")
+    assert run(EventType.PRODUCT_UPSERTED, "p1").outcome == "succeeded"
+    assert graph.calls["status"] == 4
+
+
+def test_a_batch_failed_as_a_whole_records_nothing_and_retries(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.final_status = "error"
+    store.products["p1"] = product("p1")
+    assert run(EventType.PRODUCT_UPSERTED, "p1").outcome == "retry"
+    assert ledger.held(META, CHANNEL, "item", ["SKU-v1"]) == {}
+    assert ledger.holders("product", "p1") == set()
+
+
+def test_per_item_errors_are_named_in_the_sync_log_and_the_rest_is_kept(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    graph.refuse["SKU-b"] = "Invalid image: the image could not be downloaded"
+    store.products["p1"] = product("p1", (variant("a"), variant("b")))
+    result = run(EventType.PRODUCT_UPSERTED, "p1")
+    assert result.outcome == "dead"
+    job = Job.objects.get()
+    assert "refused 1 catalog item" in job.last_error
+    assert "SKU-b: Invalid image" in job.last_error
+    assert set(graph.items) == {"SKU-a"}
+    assert set(ledger.held(META, CHANNEL, "item", ["SKU-a", "SKU-b"])) == {"SKU-a"}
+    from saleor_plugins.meta.catalog import summary
+
+    assert summary(META, CHANNEL) == (
+        "Catalog: 1 item(s) at Meta, 1 refused in their last batch (reasons in the sync log)"
+    )
+    graph.refuse.clear()  # the merchant fixed the image
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    assert summary(META, CHANNEL) == "Catalog: 2 item(s) at Meta"
+
+
+def test_a_variant_left_out_or_removed_is_deleted_from_the_catalog(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.products["p1"] = product("p1", (variant("a"), variant("b"), variant("c")))
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    # b loses its price, c is deleted from the product
+    store.products["p1"] = product("p1", (variant("a"), variant("b", prices=())))
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    assert set(graph.items) == {"SKU-a"}
+
+
+def test_a_sku_change_replaces_the_item(store: type[MemoryHost], graph: FakeGraph) -> None:
+    store.products["p1"] = product("p1", (variant("a"),))
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    store.products["p1"] = product("p1", (variant("a", sku="NEW-A"),))
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    assert set(graph.items) == {"NEW-A"}
+
+
+def test_unlisting_then_deleting_releases_the_product(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.products["p1"] = product("p1", (variant("a"),))
+    store.products["p2"] = product("p2", (variant("z"),))
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    run(EventType.PRODUCT_UPSERTED, "p2")
+    store.products["p1"] = product("p1", (variant("a"),), listings=())
+    run(EventType.PRODUCT_UPSERTED, "p1")
+    assert set(graph.items) == {"SKU-z"}
+    assert ledger.holders("product", "p1") == set()
+    del store.products["p2"]
+    run(EventType.PRODUCT_DELETED, "p2")
+    assert graph.items == {}
+    assert ledger.holders("product", "p2") == set()
+
+
+def test_nothing_held_nothing_listable_no_call(store: type[MemoryHost], graph: FakeGraph) -> None:
+    store.products["p1"] = product("p1", listings=())
+    assert run(EventType.PRODUCT_UPSERTED, "p1").outcome == "succeeded"
+    assert graph.calls["items_batch"] == 0
+
+
+def test_a_refused_token_opens_one_circuit(store: type[MemoryHost], graph: FakeGraph) -> None:
+    graph.token = "another-token-entirely-0000000000"
+    store.products["p1"] = product("p1")
+    store.products["p2"] = product("p2")
+    first = run(EventType.PRODUCT_UPSERTED, "p1")
+    assert first.outcome == "circuit"
+    assert Circuit.objects.filter(integration=META, channel=CHANNEL).count() == 1
+    second = outbox.emit(EventType.PRODUCT_UPSERTED, "p2", TARGET)[0]
+    delivery.deliver(second)
+    assert graph.calls["items_batch"] == 0  # the second job waits instead of calling
+    assert Job.objects.get(id=second).status != JobStatus.DEAD
+
+
+# -- Conversions API ------------------------------------------------------------------------------
+def test_purchase_is_sent_once_per_order(store: type[MemoryHost], graph: FakeGraph) -> None:
+    store.orders["o1"] = order("o1")
+    assert run(EventType.ORDER_PAID, "o1", version="v1").outcome == "succeeded"
+    # Saleor fires order_paid and order_fully_paid; a replay or reconciliation re-emits
+    assert run(EventType.ORDER_PAID, "o1", version="v2").outcome == "succeeded"
+    assert run(EventType.ORDER_CREATED, "o1").outcome == "succeeded"
+    purchases = graph.purchases()
+    assert len(purchases) == 1
+    assert purchases[0]["event_id"] == "order-1042"
+    assert ledger.held(META, CHANNEL, "purchase", ["o1"]) == {"o1": "order-1042"}
+
+
+def test_a_retry_after_a_lost_answer_carries_the_same_event_id(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.orders["o1"] = order("o1")
+    run(EventType.ORDER_PAID, "o1", version="v1")
+    ledger.release(META, CHANNEL, "purchase", ["o1"])  # as if the worker died before recording
+    run(EventType.ORDER_PAID, "o1", version="v2")
+    ids = {e["event_id"] for e in graph.purchases()}
+    assert ids == {"order-1042"}  # Meta deduplicates on event_name + event_id
+
+
+def test_an_unpaid_order_sends_nothing_until_paid(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.orders["o1"] = order("o1", charge_status="partial")
+    assert run(EventType.ORDER_PAID, "o1", version="v1").outcome == "succeeded"
+    assert graph.purchases() == []
+    assert "not fully paid" in _details()
+
+
+def test_old_and_unconsented_orders_are_skipped_with_the_reason(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.orders["old"] = order("old", age=timedelta(days=9))
+    store.orders["no"] = order("no", metadata={"marketing_consent": "false"})
+    run(EventType.ORDER_PAID, "old", version="1")
+    run(EventType.ORDER_PAID, "no", version="1")
+    assert graph.calls["events"] == 0
+    text = _details()
+    assert "over 7 days ago" in text and "no consent" in text
+
+
+def test_test_event_code_is_passed(store: type[MemoryHost], graph: FakeGraph) -> None:
+    from saleor_plugins.demo.store import install
+
+    from .conftest import config
+
+    install(META, CHANNEL, **config(test_event_code="TEST4242"))
+    store.orders["o1"] = order("o1")
+    assert run(EventType.ORDER_PAID, "o1", version="1").outcome == "succeeded"
+    assert len(graph.purchases()) == 1
+
+
+def _details() -> str:
+    from saleor_plugins.core.models import Attempt
+
+    return " ".join(Attempt.objects.values_list("detail", flat=True))
+
+
+def test_order_created_sends_when_configured(store: type[MemoryHost], graph: FakeGraph) -> None:
+    from saleor_plugins.demo.store import install
+
+    from .conftest import config
+
+    install(META, CHANNEL, **config(purchase_on="created"))
+    store.orders["o1"] = order("o1", charge_status="none")
+    run(EventType.ORDER_CREATED, "o1")
+    run(EventType.ORDER_PAID, "o1", version="1")
+    assert len(graph.purchases()) == 1
+
+
+# -- dashboard ------------------------------------------------------------------------------------
+def _installation(**overrides: str) -> MetaIntegration:
+    from saleor_plugins.meta.settings import MetaSettings
+
+    from .conftest import config
+
+    return MetaIntegration(
+        MetaSettings.parse(config(**overrides)), channel=CHANNEL, host=MemoryHost()
+    )
+
+
+def test_an_invalid_token_shows_beside_its_field(graph: FakeGraph) -> None:
+    graph.token = "the-token-meta-knows-000000000000"
+    assert set(_installation().check_settings(timeout=2.0)) == {"access_token"}
+    assert graph.calls["read"] == 0  # refused before anything was read
+
+
+def test_a_catalog_the_token_cannot_read_shows_beside_the_catalog(graph: FakeGraph) -> None:
+    problems = _installation(catalog_id="999").check_settings(timeout=2.0)
+    assert set(problems) == {"catalog_id"}
+
+
+def test_good_settings_pass_the_check_with_one_read_per_id(graph: FakeGraph) -> None:
+    assert _installation().check_settings(timeout=2.0) == {}
+    assert graph.calls["read"] == 2
+
+
+# -- full sync ------------------------------------------------------------------------------------
+def test_full_sync_sends_the_catalog_in_batches_and_deletes_stale_items(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(f"{pid}a"), variant(f"{pid}b")))
+    run(EventType.PRODUCT_UPSERTED, "p3")
+    store.products["p3"] = product("p3", (variant("p3a"),))  # p3b gone, its change unseen
+    graph.calls.clear()
+    line = _installation().backfill([], {"extra": {}})
+    assert line is not None and "5 items upserted, 1 stale items deleted" in line
+    assert graph.calls["items_batch"] == 2  # one for the catalog, one for the deletions
+    assert set(graph.items) == {"SKU-p1a", "SKU-p1b", "SKU-p2a", "SKU-p2b", "SKU-p3a"}
+
+
+def test_full_sync_keeps_stale_items_when_the_channel_yields_too_little(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    for pid in ("p1", "p2", "p3"):
+        store.products[pid] = product(pid, (variant(pid),))
+        run(EventType.PRODUCT_UPSERTED, pid)
+    del store.products["p2"], store.products["p3"]  # a broken read: two thirds missing
+    line = _installation().backfill([], {"extra": {}})
+    assert line is not None and "stale items kept" in line
+    assert len(graph.items) == 3
+    forced = _installation().backfill([], {"extra": {"force": "1"}})
+    assert forced is not None and "2 stale items deleted" in forced
+    assert set(graph.items) == {"SKU-p1"}
