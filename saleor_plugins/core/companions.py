@@ -6,8 +6,7 @@ The kernel delivers jobs one by one. A handler whose provider takes batches clai
 order holds: a job whose object has an earlier unfinished job is not claimable), sends
 them all in one request, and settles each claimed job itself with :func:`settle`.
 
-Google Merchant has its own copy of this in ``google_merchant/batching.py``; it can move
-onto this module (same two functions).
+Google Merchant (offers) and Meta (catalog items) send their product jobs this way.
 """
 
 from __future__ import annotations

@@ -13,14 +13,17 @@ from typing import ClassVar
 
 from django.utils import timezone
 
+from ..core import companions
 from ..core.errors import PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
-from . import batching, ledger
+from . import ledger
 from .client import MerchantClient
 from .settings import GoogleMerchantSettings
 from .sync import INTEGRATION_ID, Plan, plan_deletion, plan_product
+
+PRODUCT_EVENTS = (EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED)
 
 
 class GoogleMerchantIntegration(Integration):
@@ -77,8 +80,8 @@ class GoogleMerchantIntegration(Integration):
 
     def _deliver_with_companions(self, job: JobContext) -> Outcome:
         started = time.monotonic()
-        companions = batching.claim_companions(job, self.COMPANIONS)
-        jobs = [job, *companions]
+        others = companions.claim(job, PRODUCT_EVENTS, self.COMPANIONS)
+        jobs = [job, *others]
         plans: dict[int, tuple[Plan, str]] = {}
         errors: dict[int, BaseException] = {}
         whole = Plan()
@@ -99,8 +102,8 @@ class GoogleMerchantIntegration(Integration):
         try:
             outcome = self.client.write(whole.upserts, whole.deletes) if len(whole) else None
         except Exception as e:
-            for companion in companions:
-                batching.settle(companion, errors.get(companion.id, e), started)
+            for companion in others:
+                companions.settle(companion, errors.get(companion.id, e), started)
             raise
         if outcome is not None:
             done = set(outcome.done)
@@ -120,13 +123,13 @@ class GoogleMerchantIntegration(Integration):
                     provider="google_merchant",
                     status=400,
                 )
-        for companion in companions:
-            batching.settle(companion, errors.get(companion.id), started)
+        for companion in others:
+            companions.settle(companion, errors.get(companion.id), started)
         if job.id in errors:
             raise errors[job.id]
         detail = self._detail(*plans[job.id])
-        if companions:
-            detail += f"; sent with {len(companions)} other product job(s) in one batch"
+        if others:
+            detail += f"; sent with {len(others)} other product job(s) in one batch"
         return Outcome(status_code=200, detail=detail)
 
 
