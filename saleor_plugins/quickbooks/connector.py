@@ -21,14 +21,14 @@ from decimal import Decimal
 from typing import Any
 
 from ..accounting import booking, build
+from ..accounting.connector import AccountingIntegration
 from ..accounting.documents import CreditNote
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
-from ..core.events import EventType
 from ..core.hookspecs import hookimpl
-from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
+from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
 from . import mapping
 from .client import BATCH_SIZE, INTEGRATION, QuickBooksClient, provider
@@ -43,20 +43,11 @@ def request_id(realm: str, channel: str, source_id: str, body: Any) -> str:
     return "sp" + hashlib.sha256(f"{realm}|{channel}|{source_id}|{text}".encode()).hexdigest()[:40]
 
 
-class QuickBooksIntegration(Integration):
+class QuickBooksIntegration(AccountingIntegration):
     id = INTEGRATION
     name = "QuickBooks Online"
     description = "Orders, payments and refunds booked in QuickBooks once, to the cent."
     settings_class = QuickBooksSettings
-    subscribes = frozenset(
-        {
-            EventType.ORDER_CREATED,
-            EventType.ORDER_PAID,
-            EventType.ORDER_REFUNDED,
-            EventType.ORDER_CANCELLED,
-        }
-    )
-    customer_route = CustomerRoute.NONE
     # per company (realm): Intuit's 500 a minute, 10 a second, 10 at a time
     rate_limit = RateLimit(per_second=10, per_minute=500, concurrency=10)
 
@@ -84,59 +75,28 @@ class QuickBooksIntegration(Integration):
     def account_key(self) -> str:
         return f"quickbooks:{self.realm()}"
 
-    # -- events ----------------------------------------------------------------------------
-    def on_order_created(self, job: JobContext) -> Outcome:
-        if (
+    # -- the accounting layer's flow (accounting/connector.py) --------------------------------
+    refund_word = "refund"
+
+    def books_on_creation(self) -> bool:
+        return (
             self.settings.sale_document is SaleDocument.INVOICE
             and self.settings.invoice_on is InvoiceOn.CREATED
-        ):
-            return self._book(job)
-        return Outcome(detail="booked when the order is paid")
-
-    def on_order_paid(self, job: JobContext) -> Outcome:
-        return self._book(job)
-
-    def on_order_refunded(self, job: JobContext) -> Outcome:
-        return self._book(job)
-
-    def on_order_cancelled(self, job: JobContext) -> Outcome:
-        order = self._read(job)
-        if isinstance(order, Outcome):
-            return order
-        held = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
-        if not held:
-            return Outcome(detail="cancelled before anything was booked: nothing to undo")
-        entity, doc_id, sync = held.split("|")
-        if entity == "Invoice" and not booking.any_payment_booked(self.id, self.channel, order):
-            body = {"Id": doc_id, "SyncToken": sync}
-            self._write("Invoice", body, f"{order.id}:void", operation="void")
-            return Outcome(detail=f"invoice {doc_id} voided")
-        detail = self._book(job)
-        cancel = booking.cancellation_refund(order)
-        if cancel is not None:
-            self._refund(order, build.credit_note(order, cancel))
-        given = cancel.amount.amount if cancel else 0
-        return Outcome(detail=f"cancelled after payment: refund of {given}; {detail.detail}")
-
-    # -- booking ---------------------------------------------------------------------------
-    def _read(self, job: JobContext) -> s.Order | Outcome:
-        return booking.read_order(
-            self.host, job, self.channel, book_imported=self.settings.book_imported_orders
         )
 
-    def _book(self, job: JobContext) -> Outcome:
-        order = self._read(job)
-        if isinstance(order, Outcome):
-            return order
-        done = [self._sale(order)]
-        for refund in order.refunds:
-            done += self._refund(
-                order,
-                build.credit_note(
-                    order, refund, separate_discounts=self.settings.separate_discounts
-                ),
-            )
-        return Outcome(detail="; ".join(done))
+    def book_sale(self, order: s.Order) -> list[str]:
+        return [self._sale(order)]
+
+    def book_refund(self, order: s.Order, note: CreditNote) -> list[str]:
+        return self._refund(order, note)
+
+    def void_sale(self, order: s.Order, held: str) -> str | None:
+        entity, doc_id, sync = held.split("|")
+        if entity != "Invoice":  # a sales receipt is money received: it is credited
+            return None
+        body = {"Id": doc_id, "SyncToken": sync}
+        self._write("Invoice", body, f"{order.id}:void", operation="void")
+        return f"invoice {doc_id} voided"
 
     def _receipt_gateway(self, order: s.Order) -> str | None:
         """The one gateway a sales receipt can deposit to; None when the order needs more."""

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from ..accounting import booking, build, reconcile
+from ..accounting.connector import AccountingIntegration
 from ..accounting.documents import CreditNote
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
@@ -26,7 +27,7 @@ from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
-from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
+from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
 from ..core.outbox import emit_many
 from . import mapping
@@ -44,20 +45,11 @@ def write_key(channel: str, source_id: str, body: Any) -> str:
     return f"sp-{digest[:48]}"
 
 
-class XeroIntegration(Integration):
+class XeroIntegration(AccountingIntegration):
     id = INTEGRATION
     name = "Xero"
     description = "Orders, payments and refunds booked in Xero once, to the cent, per channel."
     settings_class = XeroSettings
-    subscribes = frozenset(
-        {
-            EventType.ORDER_CREATED,
-            EventType.ORDER_PAID,
-            EventType.ORDER_REFUNDED,
-            EventType.ORDER_CANCELLED,
-        }
-    )
-    customer_route = CustomerRoute.NONE
     # per organisation: 60 calls a minute, 5 at a time (the daily quota: see client.py)
     rate_limit = RateLimit(per_minute=60, concurrency=5)
 
@@ -87,60 +79,23 @@ class XeroIntegration(Integration):
     def account_key(self) -> str:
         return f"xero:{self.tenant()}"
 
-    # -- events ----------------------------------------------------------------------------
-    def on_order_created(self, job: JobContext) -> Outcome:
-        if self.settings.invoice_on is InvoiceOn.CREATED:
-            return self._book(job)
-        return Outcome(detail="invoice waits for the payment (invoice_on = paid)")
+    # -- the accounting layer's flow (accounting/connector.py) --------------------------------
+    def books_on_creation(self) -> bool:
+        return self.settings.invoice_on is InvoiceOn.CREATED
 
-    def on_order_paid(self, job: JobContext) -> Outcome:
-        return self._book(job)
-
-    def on_order_refunded(self, job: JobContext) -> Outcome:
-        return self._book(job)
-
-    def on_order_cancelled(self, job: JobContext) -> Outcome:
-        order = self._read(job)
-        if isinstance(order, Outcome):
-            return order
-        invoice_id = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
-        if not invoice_id:
-            return Outcome(detail="cancelled before anything was booked: nothing to undo")
-        if not booking.any_payment_booked(self.id, self.channel, order):
-            from xero_python.accounting import Invoice
-
-            void = Invoice(invoice_id=invoice_id, status="VOIDED")
-            self._put("put_invoices", void, f"{order.id}:void")
-            return Outcome(detail=f"invoice {invoice_id} voided")
-        detail = self._book(job)
-        cancel = booking.cancellation_refund(order)
-        if cancel is not None:
-            self._credit(order, build.credit_note(order, cancel))
-        given = cancel.amount.amount if cancel else 0
-        return Outcome(detail=f"cancelled after payment: credit note for {given}; {detail.detail}")
-
-    # -- booking ---------------------------------------------------------------------------
-    def _read(self, job: JobContext) -> s.Order | Outcome:
-        return booking.read_order(
-            self.host, job, self.channel, book_imported=self.settings.book_imported_orders
-        )
-
-    def _book(self, job: JobContext) -> Outcome:
-        order = self._read(job)
-        if isinstance(order, Outcome):
-            return order
-        done = []
+    def book_sale(self, order: s.Order) -> list[str]:
         invoice_id = self._invoice(order)
-        done.append(f"invoice {invoice_id}")
-        done += self._payments(order, invoice_id)
-        for refund in order.refunds:
-            done += self._credit(
-                order,
-                build.credit_note(
-                    order, refund, separate_discounts=self.settings.separate_discounts
-                ),
-            )
-        return Outcome(detail="; ".join(done))
+        return [f"invoice {invoice_id}", *self._payments(order, invoice_id)]
+
+    def book_refund(self, order: s.Order, note: CreditNote) -> list[str]:
+        return self._credit(order, note)
+
+    def void_sale(self, order: s.Order, held: str) -> str | None:
+        from xero_python.accounting import Invoice
+
+        void = Invoice(invoice_id=held, status="VOIDED")
+        self._put("put_invoices", void, f"{order.id}:void")
+        return f"invoice {held} voided"
 
     def _contact_id(self, order: s.Order) -> str:
         email = (order.email or "").casefold()
