@@ -11,9 +11,10 @@ longer listed there (:func:`holders`). ``object_type`` is the integration's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Held
@@ -62,32 +63,33 @@ def hold(
     )
 
 
-def release(integration: str, channel: str, object_type: str, object_ids: Iterable[str]) -> None:
-    """Record that the provider no longer holds ``object_ids`` (deleted, or never was)."""
+def _batches(
+    integration: str, channel: str, object_type: str, object_ids: Iterable[str]
+) -> Iterator[QuerySet[Held]]:
+    """The rows of ``object_ids``, one query of at most :data:`BATCH` ids at a time."""
     ids = [str(i) for i in object_ids]
     for start in range(0, len(ids), BATCH):
-        Held.objects.filter(
+        yield Held.objects.filter(
             integration=integration,
             channel=channel,
             object_type=object_type,
             object_id__in=ids[start : start + BATCH],
-        ).delete()
+        )
+
+
+def release(integration: str, channel: str, object_type: str, object_ids: Iterable[str]) -> None:
+    """Record that the provider no longer holds ``object_ids`` (deleted, or never was)."""
+    for rows in _batches(integration, channel, object_type, object_ids):
+        rows.delete()
 
 
 def held(
     integration: str, channel: str, object_type: str, object_ids: Iterable[str]
 ) -> dict[str, str]:
     """Which of ``object_ids`` the provider holds: id -> provider id ('' when none)."""
-    ids = [str(i) for i in object_ids]
     found: dict[str, str] = {}
-    for start in range(0, len(ids), BATCH):
-        rows = Held.objects.filter(
-            integration=integration,
-            channel=channel,
-            object_type=object_type,
-            object_id__in=ids[start : start + BATCH],
-        ).values_list("object_id", "provider_id")
-        found.update(rows)
+    for rows in _batches(integration, channel, object_type, object_ids):
+        found.update(rows.values_list("object_id", "provider_id"))
     return found
 
 
@@ -127,14 +129,7 @@ def amounts(
     integration: str, channel: str, object_type: str, object_ids: Iterable[str]
 ) -> dict[str, Decimal | None]:
     """What the provider booked for each held id (None: held, no amount recorded)."""
-    ids = [str(i) for i in object_ids]
     found: dict[str, Decimal | None] = {}
-    for start in range(0, len(ids), BATCH):
-        rows = Held.objects.filter(
-            integration=integration,
-            channel=channel,
-            object_type=object_type,
-            object_id__in=ids[start : start + BATCH],
-        ).values_list("object_id", "amount")
-        found.update(rows)
+    for rows in _batches(integration, channel, object_type, object_ids):
+        found.update(rows.values_list("object_id", "amount"))
     return found

@@ -23,6 +23,7 @@ import logging
 import secrets as stdlib_secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -64,14 +65,19 @@ class Provider:
 
 # -- encryption ----------------------------------------------------------------------------
 def _cipher() -> Any:
+    keys = getattr(settings, "SALEOR_PLUGINS_ENCRYPTION_KEYS", None)
+    return _cipher_for(tuple(keys or ()), str(getattr(settings, "SECRET_KEY", "") or ""))
+
+
+@lru_cache(maxsize=4)
+def _cipher_for(keys: tuple[str, ...], secret_key: str) -> Any:
+    """Built once per key set (HKDF and key parsing are not done on every token read)."""
     from cryptography.fernet import Fernet, MultiFernet
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    keys = getattr(settings, "SALEOR_PLUGINS_ENCRYPTION_KEYS", None)
     if keys:  # newest first; older keys still decrypt (rotation)
         return MultiFernet([Fernet(k) for k in keys])
-    secret_key = getattr(settings, "SECRET_KEY", "")
     if not secret_key:
         raise ImproperlyConfigured(
             "saleor_plugins needs SALEOR_PLUGINS_ENCRYPTION_KEYS (or SECRET_KEY) to encrypt tokens"

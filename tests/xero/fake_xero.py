@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 CLIENT_ID = "xero-client-id-0001"
 CLIENT_SECRET = "xero-client-secret-0123456789"
@@ -367,10 +367,3 @@ class _Handler(BaseHTTPRequestHandler):
             "token_type": "Bearer",
             "scope": "offline_access accounting.transactions accounting.contacts",
         }
-
-
-def authorize_query(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "TENANT", "FakeXero", "urlencode"]
