@@ -34,7 +34,7 @@ def _flush(hook_name: str, obj: Any) -> None:
     ballot = votes.collect(hook_name, hooks.object_id(obj))
     if ballot is None or not ballot.targets or votes.already_written(ballot):
         return
-    outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version)
+    outbox.emit(ballot.event, ballot.object_id, ballot.targets, version=ballot.version, defer=True)
     if not connection.in_atomic_block:  # committed: no rollback can undo it
         votes.written(ballot)
 

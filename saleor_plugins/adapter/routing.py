@@ -68,14 +68,18 @@ def route_product(product_id: str) -> list[int]:
     targets = product_targets(product_id)
     if not targets:
         return []
-    return outbox.emit(EventType.PRODUCT_UPSERTED, product_id, targets)
+    return outbox.emit(EventType.PRODUCT_UPSERTED, product_id, targets, defer=True)
 
 
 def route_product_deleted(product_id: str, variant_ids: list[str]) -> list[int]:
     # The listings are gone with the product: every active channel may hold its offers.
     targets = active_pairs(subscribers(EventType.PRODUCT_DELETED))
     return outbox.emit(
-        EventType.PRODUCT_DELETED, product_id, targets, payload={"variant_ids": variant_ids}
+        EventType.PRODUCT_DELETED,
+        product_id,
+        targets,
+        payload={"variant_ids": variant_ids},
+        defer=True,
     )
 
 
@@ -98,7 +102,7 @@ def route_customer(customer_id: str, extra_channels: Iterable[str] = ()) -> list
     if by_rule.get(CustomerRoute.ENGAGED):
         channels = customer_channels(customer_id) | {c for c in extra_channels if c}
         targets += active_pairs(by_rule[CustomerRoute.ENGAGED], channels)
-    return outbox.emit(event, customer_id, targets)
+    return outbox.emit(event, customer_id, targets, defer=True)
 
 
 def voucher_codes(voucher: Any) -> list[str]:
@@ -123,4 +127,4 @@ def route_voucher(
     )
     if event is EventType.VOUCHER_DELETED:
         channels = None  # listings are gone with the voucher
-    return outbox.emit(event, voucher_id, active_pairs(ids, channels), payload=payload)
+    return outbox.emit(event, voucher_id, active_pairs(ids, channels), payload=payload, defer=True)

@@ -5,6 +5,11 @@ the modules that write jobs (:mod:`.outbox`) or decide what runs next (:mod:`.de
 :mod:`.circuit`) never import :mod:`.tasks`: the kernel's imports point one way,
 ``tasks → delivery → circuit → handoff`` and ``outbox → handoff``.
 
+Inside a request (between Django's ``request_started`` and ``request_finished``, see
+:func:`open_request`) publishes wait until the response has been sent, and go out
+together as one message: the shopper does not wait for the broker. A process that dies
+in between leaves committed jobs the sweep dispatches.
+
 Bulk work (a backfill) is handed over behind live events: with a Redis broker as a
 lower message priority (Redis serves priority 0 first), or on its own queue when
 ``SALEOR_PLUGINS_BULK_QUEUE`` names one (any broker; run a worker for it).
@@ -13,6 +18,7 @@ lower message priority (Redis serves priority 0 first), or on its own queue when
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +36,9 @@ LIVE = 0
 BULK = 1
 #: Redis serves its priority lists in order 0 (first) .. 9 (last).
 _REDIS_LAST = 9
+
+#: Publishes waiting for the end of this thread's request (None: not in a request).
+_request = threading.local()
 
 
 def routing(priority: int) -> dict[str, Any]:
@@ -52,8 +61,36 @@ def dispatch_on_commit(job_ids: list[int], countdown: float = 0.0, priority: int
     dispatches each job: the request pays for one publish, however many integrations.
     """
     ids = list(job_ids)
-    transaction.on_commit(
-        lambda: dispatch(ids, countdown=countdown, fan_out=True, priority=priority)
+    transaction.on_commit(lambda: _publish(ids, countdown, priority))
+
+
+def _publish(ids: list[int], countdown: float, priority: int) -> None:
+    waiting: list[tuple[list[int], float, int]] | None = getattr(_request, "publishes", None)
+    if waiting is not None:
+        waiting.append((ids, countdown, priority))
+    else:
+        dispatch(ids, countdown=countdown, fan_out=True, priority=priority)
+
+
+def open_request() -> None:
+    """A request began: publishes wait for :func:`close_request` (after the response)."""
+    close_request()  # a request that never finished (its thread reused) sends what it kept
+    _request.publishes = []
+
+
+def close_request() -> int:
+    """The response has been sent: publish what the request committed, one message per
+    (countdown, priority) however many events and integrations. Returns jobs handed over."""
+    waiting: list[tuple[list[int], float, int]] | None = getattr(_request, "publishes", None)
+    _request.publishes = None
+    if not waiting:
+        return 0
+    groups: dict[tuple[float, int], list[int]] = {}
+    for ids, countdown, priority in waiting:
+        groups.setdefault((countdown, priority), []).extend(ids)
+    return sum(
+        dispatch(list(dict.fromkeys(ids)), countdown=countdown, fan_out=True, priority=priority)
+        for (countdown, priority), ids in groups.items()
     )
 
 
