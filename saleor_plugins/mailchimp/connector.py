@@ -7,13 +7,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core import ledger
+from ..core import ledger, webhooks
 from ..core import snapshots as s
 from ..core.errors import ConfigurationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import Held, InboundEvent
+from ..core.settings import SettingsErrors
 from . import channels, consent, mapping
 from .client import MailchimpClient, NotFound, account_key, already_exists, subscriber_hash
 from .settings import Data, MailchimpSettings
@@ -490,7 +491,27 @@ class MailchimpIntegration(Integration):
                 detail=str(payload.get("reason", "")),
             )
         )
-        return Outcome(detail=f"consent cleared on {changed} record(s) ({kind})")
+        shared = self._share(event) if event.channel == self.channel else []
+        also = f"; handed to {', '.join(shared)} (same audience)" if shared else ""
+        return Outcome(detail=f"consent cleared on {changed} record(s) ({kind}){also}")
+
+    def _share(self, event: InboundEvent) -> list[str]:
+        """Channels whose installation uses this audience of this account get the event as
+        their own job: an unsubscribe from a shared audience is a refusal in each of them,
+        or their next sync would subscribe the member again. Once per channel."""
+        mine = (self.account_key(), self.cfg.audience_id)
+        shared = []
+        for stored in self.host.installations(self.id):
+            if stored.channel == self.channel or not stored.active:
+                continue
+            try:
+                theirs = MailchimpSettings.from_configuration(stored.configuration, active=True)
+            except SettingsErrors:
+                continue  # not configured there: nothing would subscribe the member again
+            if (account_key(theirs.secret("api_key")), theirs.audience_id) == mine:
+                webhooks.forward(event, stored.channel)
+                shared.append(stored.channel)
+        return sorted(shared)
 
 
 def promo_code_key(voucher_id: str, code_id: str) -> str:

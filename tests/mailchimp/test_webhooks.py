@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 
 from saleor_plugins.core import delivery, webhooks
-from saleor_plugins.core.models import InboundEvent, Job
+from saleor_plugins.core.models import Attempt, InboundEvent, Job
 from saleor_plugins.mailchimp import consent
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
 from saleor_plugins.mailchimp.settings import MailchimpSettings
@@ -159,3 +159,24 @@ def test_an_unsubscribe_mailchimp_does_not_confirm_changes_nothing(
     post(f"list/{SECRET}", unsubscribe())  # forged, or they subscribed again since
     assert delivery.deliver(Job.objects.get().id).outcome == "succeeded"
     assert revoked == []
+
+
+def test_an_unsubscribe_from_a_shared_audience_clears_consent_in_every_channel_using_it(
+    kernel: MemoryHost, revoked: list[consent.Revocation], fake: FakeMailchimp
+) -> None:
+    """Two channels syncing into one audience: the refusal counts in both, or the second
+    channel's next sync would subscribe the member again. Not in a channel with another
+    audience, nor where Mailchimp is switched off; once per channel on replays."""
+    kernel.configs["channel-eu"] = (True, config())  # same account, same audience
+    kernel.configs["channel-b2b"] = (True, config(audience_id="aud-b2b"))
+    kernel.configs["channel-old"] = (False, config())
+    for _ in range(2):  # Mailchimp retries the webhook
+        post(f"list/{SECRET}", unsubscribe())
+    first = Job.objects.get()
+    assert delivery.deliver(first.id).outcome == "succeeded"
+    assert "handed to channel-eu (same audience)" in Attempt.objects.get(job=first).detail
+    forwarded = Job.objects.exclude(pk=first.pk)
+    assert [j.channel for j in forwarded] == ["channel-eu"]
+    assert delivery.deliver(forwarded.get().id).outcome == "succeeded"
+    assert sorted(r.channel for r in revoked) == sorted([CHANNEL, "channel-eu"])
+    assert Job.objects.count() == 2, "the forwarded job hands nothing back"
