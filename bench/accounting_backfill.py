@@ -9,7 +9,7 @@ Figures printed, nothing asserted. For each provider:
    simulation of the provider's limits (per second, per minute, per day, concurrent
    requests) with ``--latency`` seconds per round trip and as many workers as the
    provider allows concurrent requests;
-3. *batched*: QuickBooks' backlog path (``book_backlog``: customers, then sales
+3. *batched*: QuickBooks' backlog path (``book_many``: customers, then sales
    receipts, 30 operations a batch request, 40 batch requests a minute) measured on the
    same sample and scaled; Xero's is modelled (50 invoices or payments per request: the
    Xero connector does not batch yet).
@@ -178,7 +178,7 @@ def quickbooks_sample(orders: list[s.Order], *, batched: bool) -> tuple[int, int
         integration = QuickBooksIntegration(cfg, channel=CHANNEL, host=host)  # type: ignore[arg-type]
         if batched:
             host.orders.update({o.id: o for o in orders})
-            refused = integration.book_backlog(orders)
+            refused = integration.book_many(orders)
             assert not refused, refused
         else:
             book(integration, host, orders)
