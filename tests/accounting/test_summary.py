@@ -197,3 +197,18 @@ def test_summary_settings_are_validated(cls: Any, config: Any, changes: Any, fie
     with pytest.raises(SettingsErrors) as caught:
         cls.parse(config(booking_mode="daily_summary", **changes))
     assert field in caught.value.errors
+
+
+def test_a_cancelled_order_leaves_an_open_day_or_is_credited(provider: Provider) -> None:
+    summarise(provider)
+    unpaid = on(mixed(), 1, charge_status="none", total_charged=s.Money(Decimal(0), "EUR"))
+    deliver(provider, unpaid, EventType.ORDER_PAID, "1")
+    result = deliver(provider, replace(unpaid, status="canceled"), EventType.ORDER_CANCELLED)
+    assert "taken out of the summary" in result.detail
+    refunded = paid(on(mixed(), 2))
+    deliver(provider, refunded, EventType.ORDER_PAID, "1")
+    cancelled = replace(refunded, status="canceled", updated_at=DAY)
+    assert deliver(provider, cancelled, EventType.ORDER_CANCELLED).outcome == "succeeded"
+    assert all(r.outcome == "succeeded" for r in book_days(provider))
+    assert provider.sales() == [refunded.total_gross.amount]  # the unpaid one is not in it
+    assert provider.refunds() == [refunded.total_gross.amount]
