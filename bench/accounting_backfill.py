@@ -220,9 +220,7 @@ def main() -> None:
     x_batches, x_batch_docs = xero_sample(orders, batched=True)
     assert x_batch_docs == x_docs, (x_batch_docs, x_docs)  # the same documents booked
     batched = math.ceil(x_batches * scale)
-    rows.append(
-        ("Xero", "batched, 50 (measured)", batched, simulate(batched, XERO, args.latency))
-    )
+    rows.append(("Xero", "batched, 50 (measured)", batched, simulate(batched, XERO, args.latency)))
     q_req, _ = quickbooks_sample(orders, batched=False)
     qb_batches, _ = quickbooks_sample(orders, batched=True)
     per_doc = math.ceil(q_req * scale)
