@@ -7,14 +7,18 @@ a refund or a cancellation books, and what an imported order books are decided h
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, ClassVar
 
 from ..core import ledger
 from ..core import snapshots as s
+from ..core.errors import PermanentError
 from ..core.events import EventType
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome
-from . import booking, build
-from .documents import CreditNote
+from . import backlog, booking, build, operations, summary
+from .documents import CreditNote, Invoice, Payment
+from .settings import BookingMode
 
 EVENTS = frozenset(
     {
@@ -31,6 +35,8 @@ class AccountingIntegration(Integration):
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")
     refund_word: ClassVar[str] = "credit note"
+    #: other due sale jobs claimed with one and booked together (0: never batched)
+    BACKLOG: ClassVar[int] = 0
 
     settings: Any
 
@@ -51,7 +57,39 @@ class AccountingIntegration(Integration):
         """Void the booked sale of an order nothing was paid for; None: it cannot be."""
         raise NotImplementedError
 
+    def book_many(self, orders: Sequence[s.Order]) -> dict[str, str]:
+        """Book many orders' sales and payments at once; order id -> the provider's refusal."""
+        refused = {}
+        for order in orders:
+            try:
+                self.book_sale(order)
+            except PermanentError as e:  # a refusal fails that order only
+                refused[order.id] = e.message
+        return refused
+
+    def book_summary(self, invoice: Invoice) -> str:
+        """Write a day's summary invoice (:mod:`.summary`); its provider id."""
+        raise NotImplementedError
+
+    def book_summary_payment(self, payment: Payment) -> str:
+        """Write a day's payment for one gateway against a summary invoice; its provider id."""
+        raise NotImplementedError
+
+    def book_summary_refund(self, note: CreditNote) -> str:
+        """Write a day's credit note for one gateway, and its refund payment; its id."""
+        raise NotImplementedError
+
+    def summary_mode(self) -> bool:
+        return getattr(self.settings, "booking_mode", None) is BookingMode.DAILY_SUMMARY
+
     # -- events ----------------------------------------------------------------------------------
+    def on_channel_sync(self, job: JobContext) -> Outcome:
+        """A day's summary (emitted by the provider's periodic ``summaries`` task)."""
+        day = job.payload.get("summary")
+        if not day:
+            return Outcome(detail="no summary day in the job")
+        return Outcome(detail=summary.book_day(self, date.fromisoformat(day)))
+
     def on_order_created(self, job: JobContext) -> Outcome:
         if self.books_on_creation():
             return self._book(job)
@@ -67,6 +105,8 @@ class AccountingIntegration(Integration):
         order = self._read(job)
         if isinstance(order, Outcome):
             return order
+        if self.summary_mode():
+            return Outcome(detail=summary.cancel(self, order))
         held = ledger.held(self.id, self.channel, "invoice", [order.id]).get(order.id)
         if not held:
             return Outcome(detail="cancelled before anything was booked: nothing to undo")
@@ -93,6 +133,13 @@ class AccountingIntegration(Integration):
         order = self._read(job)
         if isinstance(order, Outcome):
             return order
+        if self.summary_mode():
+            return Outcome(detail="; ".join(summary.record(self, order)) or "already summarised")
+        if self.BACKLOG and job.event in backlog.sale_events(self):
+            return backlog.book_with_companions(self, job, order)
+        return self.book_one(order)
+
+    def book_one(self, order: s.Order) -> Outcome:
         done = self.book_sale(order)
         for refund in order.refunds:
             note = build.credit_note(
@@ -100,3 +147,10 @@ class AccountingIntegration(Integration):
             )
             done += self.book_refund(order, note)
         return Outcome(detail="; ".join(done))
+
+    # -- operations (manage.py saleor_plugins_reconcile / _backfill) ---------------------------
+    def reconcile_period(self, since: date, until: date) -> str:
+        return operations.reconcile_period(self, since, until)
+
+    def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str:
+        return operations.backfill(self, options)

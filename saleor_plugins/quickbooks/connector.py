@@ -10,6 +10,10 @@ What was booked is in the kernel's ledger (``invoice``, ``payment``, ``credit_no
 ``contact``): a retried or replayed job books nothing twice, and every write carries a
 ``requestid`` derived from the document, so a write whose answer was lost is answered
 again by QuickBooks instead of applied twice.
+
+A backlog (a backfill, jobs that waited: ``accounting/backlog.py``) is booked through
+the batch endpoint, 30 operations a request (:meth:`book_many`). In daily summary mode
+the documents are the day's (``accounting/summary.py``), booked to the summary customer.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..accounting import booking, build
+from ..accounting import booking, build, summary
 from ..accounting.connector import AccountingIntegration
-from ..accounting.documents import CreditNote
+from ..accounting.documents import CreditNote, Invoice, Payment
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
-from ..core.errors import ConfigurationError, PermanentError
+from ..core.errors import ConfigurationError, PermanentError, TransientError
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
@@ -50,6 +54,8 @@ class QuickBooksIntegration(AccountingIntegration):
     settings_class = QuickBooksSettings
     # per company (realm): Intuit's 500 a minute, 10 a second, 10 at a time
     rate_limit = RateLimit(per_second=10, per_minute=500, concurrency=10)
+    #: sale jobs claimed with one: a batch request of customers, one of sales receipts
+    BACKLOG = BATCH_SIZE - 1
 
     settings: QuickBooksSettings
 
@@ -213,7 +219,7 @@ class QuickBooksIntegration(AccountingIntegration):
         return self.client.create(entity, body, rid, **params)
 
     # -- backlogs ---------------------------------------------------------------------------
-    def book_backlog(self, orders: Sequence[s.Order]) -> dict[str, str]:
+    def book_many(self, orders: Sequence[s.Order]) -> dict[str, str]:
         """Many paid orders at once (a backfill): customers, then sales receipts, 30 a request.
 
         Returns the orders QuickBooks refused, with its message; every other one is in the
@@ -290,6 +296,31 @@ class QuickBooksIntegration(AccountingIntegration):
                     continue
                 ledger.hold(self.id, self.channel, "contact", {key: str(obj["Id"])})
         return refused
+
+    # -- daily summary (accounting/summary.py) -----------------------------------------------
+    def book_summary(self, invoice: Invoice) -> str:
+        body = mapping.invoice(invoice, self.settings, self.settings.summary_customer)
+        return str(self._checked("Invoice", body, invoice.source_id, invoice.total)["Id"])
+
+    def book_summary_payment(self, payment: Payment) -> str:
+        invoice_id = summary.summary_document(self, payment.invoice_source_id)
+        if invoice_id is None:
+            raise TransientError(
+                f"waiting for the summary invoice {payment.invoice_source_id}",
+                provider="quickbooks",
+            )
+        customer = self.settings.summary_customer
+        body = mapping.payment(payment, self.settings, customer, invoice_id)
+        return str(self._write("Payment", body, payment.source_id)["Id"])
+
+    def book_summary_refund(self, note: CreditNote) -> str:
+        receipt = (
+            self.settings.refund_document is RefundDocument.REFUND_RECEIPT
+            and note.refund_account_key != summary.CREDIT_ONLY
+        )
+        entity = "RefundReceipt" if receipt else "CreditMemo"
+        body = mapping.refund(note, self.settings, self.settings.summary_customer, receipt=receipt)
+        return str(self._checked(entity, body, note.source_id, note.total)["Id"])
 
     # -- dashboard ---------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:

@@ -12,7 +12,13 @@ from enum import StrEnum
 
 from pydantic import SecretStr, field_validator
 
-from ..accounting.settings import InvoiceOn, parse_map
+from ..accounting.settings import (
+    BookingMode,
+    InvoiceOn,
+    check_timezone,
+    parse_map,
+    summary_conflicts,
+)
 from ..core.settings import ChannelSettings, Kind, setting
 
 _ID = re.compile(r"^[A-Za-z0-9]{1,20}$")  # QuickBooks entity ids ("1", "37", "NON")
@@ -65,6 +71,23 @@ class QuickBooksSettings(ChannelSettings):
         InvoiceOn.PAID,
         label="Book the invoice when the order is",
         help="'paid' (default) or 'created' (invoice mode only).",
+    )
+    booking_mode: BookingMode = setting(
+        BookingMode.PER_ORDER,
+        label="Booking mode",
+        help="'per_order' (default) or 'daily_summary' (one invoice per day and currency to "
+        "the summary customer, payments per gateway, refund receipts per gateway).",
+    )
+    summary_timezone: str = setting(
+        "UTC",
+        label="Summary day time zone",
+        help="Daily summary: the day closes at midnight here (e.g. America/New_York).",
+        max_length=64,
+    )
+    summary_customer: str = setting(
+        "",
+        label="Summary customer",
+        help="Daily summary: the customer id the day's documents are booked to.",
     )
     separate_discounts: bool = setting(
         False,
@@ -130,6 +153,7 @@ class QuickBooksSettings(ChannelSettings):
 
     @field_validator(
         "guest_customer",
+        "summary_customer",
         "sales_item",
         "shipping_item",
         "discount_item",
@@ -148,6 +172,17 @@ class QuickBooksSettings(ChannelSettings):
     def _maps(cls, value: str) -> str:
         parse_map(value, value_pattern=_ID, what="QuickBooks id")
         return value
+
+    @field_validator("summary_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value or "UTC")
+
+    def validate_together(self) -> dict[str, str]:
+        errors = summary_conflicts(self.booking_mode, self.invoice_on)
+        if self.booking_mode is BookingMode.DAILY_SUMMARY and not self.summary_customer:
+            errors["summary_customer"] = "A daily summary needs the customer to book it to."
+        return errors
 
     def items(self) -> dict[str, str]:
         return parse_map(self.item_map, value_pattern=_ID, what="QuickBooks id")

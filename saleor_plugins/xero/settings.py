@@ -6,7 +6,13 @@ import re
 
 from pydantic import SecretStr, field_validator
 
-from ..accounting.settings import InvoiceOn, parse_map
+from ..accounting.settings import (
+    BookingMode,
+    InvoiceOn,
+    check_timezone,
+    parse_map,
+    summary_conflicts,
+)
 from ..core.settings import ChannelSettings, Kind, setting
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,10}$")  # Xero account codes: up to 10 characters
@@ -40,6 +46,18 @@ class XeroSettings(ChannelSettings):
         InvoiceOn.PAID,
         label="Book the invoice when the order is",
         help="'paid' (default) or 'created'.",
+    )
+    booking_mode: BookingMode = setting(
+        BookingMode.PER_ORDER,
+        label="Booking mode",
+        help="'per_order' (default: an invoice per order) or 'daily_summary' (one invoice per "
+        "day and currency, with the day's payments per gateway and refunds as one credit note).",
+    )
+    summary_timezone: str = setting(
+        "UTC",
+        label="Summary day time zone",
+        help="Daily summary: the day closes at midnight here (e.g. Europe/Warsaw).",
+        max_length=64,
     )
     separate_discounts: bool = setting(
         False,
@@ -124,6 +142,14 @@ class XeroSettings(ChannelSettings):
         if value and not _TAX.match(value):
             raise ValueError("Default tax type must be a Xero tax type such as OUTPUT.")
         return value
+
+    @field_validator("summary_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_timezone(value or "UTC")
+
+    def validate_together(self) -> dict[str, str]:
+        return summary_conflicts(self.booking_mode, self.invoice_on)
 
     def accounts(self) -> dict[str, str]:
         return parse_map(self.account_map, value_pattern=_CODE, what="account code")

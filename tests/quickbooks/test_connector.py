@@ -260,14 +260,14 @@ def test_a_backlog_is_booked_in_batches_of_thirty_and_a_refused_item_alone_fails
 ) -> None:
     connected.state.documents["SalesReceipt"]["1"] = {"Id": "1", "DocNumber": "1007"}
     orders = many(40)
-    refused = backlog(host).book_backlog(orders)
+    refused = backlog(host).book_many(orders)
     assert list(refused) == ["order-7"] and "Duplicate Document Number" in refused["order-7"]
     receipts = [r for r in connected.docs("SalesReceipt") if r["Id"] != "1"]
     assert len(receipts) == 39 and len(connected.docs("Customer")) == 3
     assert all(Decimal(r["TotalAmt"]) == Decimal("2.97") for r in receipts)  # rounding line
     batches = [p for m, p, _ in connected.state.requests if p.endswith("/batch")]
     assert len(batches) == 3  # one for the customers, two for 40 receipts
-    again = backlog(host).book_backlog(orders)  # re-run: only the refused one is tried
+    again = backlog(host).book_many(orders)  # re-run: only the refused one is tried
     assert list(again) == ["order-7"]
     assert len(connected.docs("SalesReceipt")) == 40
 
@@ -279,8 +279,8 @@ def test_a_batch_whose_answer_was_lost_is_replayed_not_applied_twice(
     backlog(host)._customers(orders)  # customers first, so the next batch is the receipts
     connected.state.drop_next_answer = True
     with pytest.raises(TransientError):
-        backlog(host).book_backlog(orders)
-    assert backlog(host).book_backlog(orders) == {}
+        backlog(host).book_many(orders)
+    assert backlog(host).book_many(orders) == {}
     assert len(connected.docs("SalesReceipt")) == 5
     ids = [i for i in connected.state.request_ids]
     assert ids[-1] == ids[-2]  # the same batch, the same requestid

@@ -237,3 +237,67 @@ def test_order_cancel_of_an_unpaid_order_voids_its_invoice(
     _deliver_all()
     (invoice,) = fake.docs("Invoice")
     assert invoice["PrivateNote"] == "Voided" and cents(invoice["TotalAmt"]) == 0
+
+
+ORDER_BULK_CREATE = """
+mutation($orders: [OrderBulkCreateInput!]!) {
+  orderBulkCreate(orders: $orders, errorPolicy: REJECT_EVERYTHING, stockUpdatePolicy: SKIP) {
+    count errors { path message } results { order { id } errors { path message } }
+  }
+}
+"""
+
+
+def test_order_bulk_create_books_nothing_by_default(
+    fake: FakeQuickBooks, client: Any, staff_api_client: Any, channel_USD: Any, variant: Any,
+    warehouse: Any, graphql_address_data: Any, permission_manage_orders_import: Any,
+    permission_manage_orders: Any, default_tax_class: Any,
+) -> None:  # fmt: skip
+    """History imported with orderBulkCreate, paid in full: no job, reconciled or not, books it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from saleor_plugins.core import maintenance
+
+    connect_in_saleor(client, staff_api_client, fake, channel_USD)
+    line = {
+        "variantId": graphene.Node.to_global_id("ProductVariant", variant.id),
+        "createdAt": timezone.now().isoformat(), "productName": "Imported",
+        "isShippingRequired": False, "isGiftCard": False, "quantity": 2,
+        "totalPrice": {"gross": 24, "net": 20}, "undiscountedTotalPrice": {"gross": 24, "net": 20},
+        "warehouse": graphene.Node.to_global_id("Warehouse", warehouse.id), "taxRate": 0.2,
+        "taxClassId": graphene.Node.to_global_id("TaxClass", default_tax_class.id),
+    }  # fmt: skip
+    charged = {"name": "Imported payment", "pspReference": "psp-imported",
+               "amountCharged": {"amount": 24, "currency": "USD"}}  # fmt: skip
+    order = {
+        "channel": channel_USD.slug, "createdAt": timezone.now().isoformat(),
+        "status": "UNFULFILLED", "user": {"email": "history@example.com"},
+        "billingAddress": graphql_address_data, "currency": "USD", "languageCode": "EN",
+        "lines": [line], "transactions": [charged],
+    }  # fmt: skip
+    staff_api_client.user.user_permissions.add(
+        permission_manage_orders_import, permission_manage_orders
+    )
+    content = get_graphql_content(staff_api_client.post_graphql(ORDER_BULK_CREATE,
+                                                                {"orders": [order]}))  # fmt: skip
+    assert content["data"]["orderBulkCreate"]["count"] == 1, content["data"]["orderBulkCreate"][
+        "results"
+    ]
+    maintenance.reconcile(settle=timedelta(0))  # a missed hook, re-emitted
+    for job in Job.objects.filter(integration=QUICKBOOKS, status="pending").order_by("id"):
+        assert delivery.deliver(job.id).outcome == "succeeded"
+    # even a paid event for it (a capture hook, reconciliation) books nothing: it is history
+    from saleor.order.models import Order
+
+    from saleor_plugins.core import outbox
+    from saleor_plugins.core.events import EventType
+
+    imported = Order.objects.get(channel=channel_USD, origin="bulk_create")
+    (job_id,) = outbox.emit(
+        EventType.ORDER_PAID, str(imported.pk), [(QUICKBOOKS, channel_USD.slug)]
+    )
+    result = delivery.deliver(job_id)
+    assert result.outcome == "succeeded" and "imported" in result.detail, result
+    assert fake.docs("SalesReceipt") == [] and fake.docs("Invoice") == []
