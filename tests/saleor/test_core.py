@@ -319,3 +319,91 @@ def test_ballots_left_behind_are_capped_per_thread():  # type: ignore[no-untyped
     for n in range(votes.MAX_BALLOTS + 10):
         votes.collect("order_paid", f"order-{n}")
     assert votes.pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_saleors_asgi_server_the_job_is_written_after_the_response_is_sent(
+    staff_user, permission_manage_products, product, channel_USD, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """Saleor's production ASGI handler (what uvicorn serves): when the response body goes
+    out our job is not written yet, and it is once the request has finished."""
+    import asyncio
+    import json
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+    from saleor.asgi.asgi_handler import get_asgi_application
+    from saleor.core.jwt import create_access_token
+
+    # the server's threads open their own connections: the replica alias, which the
+    # tests point at the default one in this thread only, must name the test database too
+    for alias in connections.settings:
+        name = connections["default"].settings_dict["NAME"]
+        monkeypatch.setitem(connections.settings[alias], "NAME", name)
+    _activate(channel_USD)
+    staff_user.user_permissions.add(permission_manage_products)
+    body = json.dumps(
+        {
+            "query": PRODUCT_UPDATE,
+            "variables": {
+                "id": graphene.Node.to_global_id("Product", product.pk),
+                "input": {"name": "Renamed over ASGI"},
+            },
+        }
+    ).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql/",
+        "raw_path": b"/graphql/",
+        "query_string": b"",
+        "root_path": "",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"JWT {create_access_token(staff_user)}".encode()),
+        ],
+    }
+
+    def jobs() -> int:
+        try:  # another thread, another connection: sees only what was committed
+            return Job.objects.filter(object_type="product", object_id=str(product.pk)).count()
+        finally:
+            connections.close_all()
+
+    seen: dict[str, object] = {}
+
+    async def drive() -> None:
+        requested = False
+        disconnect = asyncio.Event()
+
+        async def receive() -> dict[str, object]:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await disconnect.wait()  # the client stays connected
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                seen["answer"] = json.loads(bytes(message["body"]))  # type: ignore[arg-type]
+                seen["jobs when the response was sent"] = await sync_to_async(
+                    jobs, thread_sensitive=False
+                )()
+
+        await get_asgi_application()(scope, receive, send)
+        disconnect.set()
+
+    asyncio.run(drive())
+    assert seen["status"] == 200
+    assert seen["answer"]["data"]["productUpdate"]["errors"] == []  # type: ignore[index]
+    assert seen["jobs when the response was sent"] == 0
+    assert jobs() == 1
