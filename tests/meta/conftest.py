@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,11 +12,13 @@ from pytest_httpserver import HTTPServer
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.meta.settings import MetaSettings
 
+from ..catalog import builders
+from ..catalog.builders import CHANNEL, PAST, money, variant
 from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
 
-CHANNEL = "default-channel"
+__all__ = ["CHANNEL", "PAST", "money", "variant"]
+
 META = "saleor_plugins.meta"
-PAST = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,37 +47,13 @@ def plain_settings(**overrides: Any) -> MetaSettings:
     return MetaSettings.parse(config(**overrides))
 
 
-def money(amount: str, currency: str = "USD") -> s.Money:
-    return s.Money(Decimal(amount), currency)
-
-
-def variant(vid: str = "v1", **kw: Any) -> s.Variant:
-    defaults: dict[str, Any] = {
-        "sku": f"SKU-{vid}",
-        "name": f"Size {vid}",
-        "prices": (s.ChannelPrice(CHANNEL, money("19.99")),),
-        "stocks": (s.Stock("wh", 5),),
-    }
-    return s.Variant(id=vid, **(defaults | kw))
-
-
 def product(pid: str = "p1", variants: tuple[s.Variant, ...] | None = None, **kw: Any) -> s.Product:
-    defaults: dict[str, Any] = {
-        "slug": f"shirt-{pid}",
-        "name": "Cotton shirt",
-        "description": "Soft cotton shirt.",
-        "product_type": "Shirt",
-        "category": "shirts",
-        "category_path": ("apparel", "shirts"),
-        "variants": variants if variants is not None else (variant("v1"),),
-        "listings": (s.ChannelListing(CHANNEL, True, available_for_purchase_at=PAST),),
-        "media": (
-            s.Media("https://img.example.com/a.jpg"),
-            s.Media("https://img.example.com/b.jpg", sort_order=1),
-        ),
-        "attributes": (s.Attribute("brand", "Brand", ("Acme",)),),
-    }
-    return s.Product(id=pid, **(defaults | kw))
+    """The catalog tests' product, with a second image."""
+    media = (
+        s.Media("https://img.example.com/a.jpg"),
+        s.Media("https://img.example.com/b.jpg", sort_order=1),
+    )
+    return builders.product(pid, variants, **({"media": media} | kw))
 
 
 def order(oid: str = "o1", *, age: timedelta = timedelta(minutes=5), **kw: Any) -> s.Order:
