@@ -32,6 +32,7 @@ from .settings import MetaSettings, PurchaseOn
 INTEGRATION_ID = "saleor_plugins.meta"
 PAID = frozenset({"full", "overcharged"})
 PRODUCT_EVENTS = (EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED)
+BACKFILL_MAX_WAIT = 900.0
 
 
 def poll_interval() -> float:
@@ -65,7 +66,7 @@ class MetaIntegration(Integration):
 
     @cached_property
     def client(self) -> MetaClient:
-        return MetaClient(self.settings.secret("access_token"))
+        return MetaClient(self.settings.secret("access_token"), account=self.account_key())
 
     # -- catalog ----------------------------------------------------------------------------
     def on_product_upserted(self, job: JobContext) -> Outcome:
@@ -173,6 +174,8 @@ class MetaIntegration(Integration):
             return "no catalog configured"
         extra = options.get("extra") or {}
         force = str(extra.get("force", "")).lower() in ("1", "true", "yes")
+        # a command, not a worker slot: it sits out Meta's pauses of up to 15 minutes
+        self.client.max_wait = BACKFILL_MAX_WAIT
         report = fullsync.full_sync(
             self.id,
             self.channel,
@@ -186,7 +189,10 @@ class MetaIntegration(Integration):
 
     # -- dashboard ----------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:
-        client = MetaClient(self.settings.secret("access_token"), timeout=(timeout, timeout))
+        client = MetaClient(
+            self.settings.secret("access_token"), account=self.account_key(), max_wait=0.0,
+            timeout=(timeout, timeout),
+        )  # fmt: skip
         try:
             client.check(self.settings.catalog_id, "")
         except AuthenticationError as e:
