@@ -9,8 +9,10 @@ shared with Google Merchant; here are only Meta's field names, limits and item i
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +20,7 @@ from ..catalog.mapping import Item, Limits
 from ..catalog.mapping import map_product as map_items
 from ..catalog.rules import money_text
 from ..core import userdata
-from ..core.snapshots import Address, Order, Product
+from ..core.snapshots import Address, Checkout, Customer, Order, Product
 from .settings import ContentIdRule, MetaSettings, PurchaseOn
 
 RETAILER_ID_MAX = 100
@@ -32,6 +34,10 @@ META_FBC = "meta_fbc"
 META_CLIENT_IP = "meta_client_ip"
 META_USER_AGENT = "meta_client_user_agent"
 META_SOURCE_URL = "meta_event_source_url"
+#: checkout metadata key the storefront sets when the shopper gave payment details
+META_PAYMENT_INFO = "meta_payment_info_added"
+#: the last part of a checkout event's event_id
+CHECKOUT_EVENT_IDS = {"InitiateCheckout": "initiate", "AddPaymentInfo": "payment"}
 
 #: the catalog layer's availability -> Meta's
 AVAILABILITY = {
@@ -135,12 +141,12 @@ def delete_request(retailer_id: str) -> dict[str, Any]:
 
 
 # -- Conversions API ----------------------------------------------------------------------------
-def consent_given(order: Order, settings: MetaSettings) -> bool:
-    """True when no consent is required or the order's metadata grants it."""
+def consent_given(metadata: Mapping[str, str], settings: MetaSettings) -> bool:
+    """True when no consent is required or the order's (checkout's) metadata grants it."""
     if not settings.require_consent:
         return True
     key = settings.consent_metadata_key
-    return str(order.metadata.get(key, "")).strip().lower() in CONSENT_YES
+    return str(metadata.get(key, "")).strip().lower() in CONSENT_YES
 
 
 def purchase_time(order: Order, on: PurchaseOn) -> datetime | None:
@@ -153,11 +159,13 @@ def purchase_time(order: Order, on: PurchaseOn) -> datetime | None:
     return order.created_at or order.updated_at
 
 
-def user_data(order: Order) -> dict[str, Any]:
+def user_data(
+    email: str, address: Address | None, customer: Customer | None, metadata: Mapping[str, str]
+) -> dict[str, Any]:
     """Hashed contact data (Meta's normalisation) plus the unhashed browser identifiers."""
-    address: Address = order.billing_address or order.shipping_address or Address()
+    address = address or Address()
     data: dict[str, Any] = userdata.meta_user_data(
-        email=order.email,
+        email=email,
         phone=address.phone,
         first_name=address.first_name,
         last_name=address.last_name,
@@ -166,8 +174,8 @@ def user_data(order: Order) -> dict[str, Any]:
         postal_code=address.postal_code,
         country=address.country,
     )
-    if order.customer is not None and order.customer.id:
-        data["external_id"] = [userdata.sha256(order.customer.id)]
+    if customer is not None and customer.id:
+        data["external_id"] = [userdata.sha256(customer.id)]
     browser = {
         "client_ip_address": META_CLIENT_IP,
         "client_user_agent": META_USER_AGENT,
@@ -175,45 +183,54 @@ def user_data(order: Order) -> dict[str, Any]:
         "fbc": META_FBC,
     }
     for field_name, key in browser.items():
-        value = str(order.metadata.get(key, "")).strip()[:500]
+        value = str(metadata.get(key, "")).strip()[:500]
         if value:
             data[field_name] = value
     return data
 
 
-def purchase_event(
-    order: Order, settings: MetaSettings, now: datetime
+@dataclass(frozen=True, slots=True)
+class Happened:
+    """What an event reports, from an order or a checkout."""
+
+    name: str
+    event_id: str
+    when: datetime | None
+    metadata: Mapping[str, str]
+    user: dict[str, Any]
+    currency: str
+    value: Decimal
+    #: (content id, quantity, unit price) of each line
+    lines: list[tuple[str, int, Decimal]]
+    extra: dict[str, Any] = field(default_factory=dict)  # more custom_data
+
+
+def event(
+    happened: Happened, settings: MetaSettings, now: datetime
 ) -> tuple[dict[str, Any] | None, str]:
-    """The Purchase event for the order, or (None, why it is not sent)."""
-    if not consent_given(order, settings):
-        return None, f"no consent (order metadata {settings.consent_metadata_key!r})"
-    when = purchase_time(order, settings.purchase_on)
-    if when is None:
-        return None, "the order has no date"
-    when = min(when, now)
+    """The Conversions API event, or (None, why it is not sent): consent, the 7-day rule."""
+    if not consent_given(happened.metadata, settings):
+        return None, f"no consent (metadata {settings.consent_metadata_key!r})"
+    if happened.when is None:
+        return None, "it has no date"
+    when = min(happened.when, now)
     if now - when > MAX_EVENT_AGE:
         return None, f"happened {when:%Y-%m-%d %H:%M} UTC, over 7 days ago (Meta refuses it)"
-    rule = settings.content_id_rule
     contents = [
-        {
-            "id": content_id(line.sku, line.variant_id, rule),
-            "quantity": line.quantity,
-            "item_price": float(line.unit_price_gross.amount),
-        }
-        for line in order.lines
-        if line.quantity > 0 and not line.is_gift_card
+        {"id": key, "quantity": quantity, "item_price": float(price)}
+        for key, quantity, price in happened.lines
     ]
-    source_url = str(order.metadata.get(META_SOURCE_URL, "")).strip()[:1000]
-    event: dict[str, Any] = {
-        "event_name": "Purchase",
+    source_url = str(happened.metadata.get(META_SOURCE_URL, "")).strip()[:1000]
+    body: dict[str, Any] = {
+        "event_name": happened.name,
         "event_time": int(when.timestamp()),
-        "event_id": event_id(order),
+        "event_id": happened.event_id,
         "action_source": "website",
-        "user_data": user_data(order),
+        "user_data": happened.user,
         "custom_data": {
-            "currency": order.currency,
-            "value": float(order.total_gross.amount),
-            "order_id": order.number,
+            "currency": happened.currency,
+            "value": float(happened.value),
+            **happened.extra,
             "content_type": "product",
             "content_ids": [c["id"] for c in contents],
             "contents": contents,
@@ -221,5 +238,75 @@ def purchase_event(
         },
     }
     if source_url or settings.storefront_url:
-        event["event_source_url"] = source_url or settings.storefront_url
-    return event, ""
+        body["event_source_url"] = source_url or settings.storefront_url
+    return body, ""
+
+
+def purchase_event(
+    order: Order, settings: MetaSettings, now: datetime
+) -> tuple[dict[str, Any] | None, str]:
+    """The Purchase event for the order, or (None, why it is not sent)."""
+    rule = settings.content_id_rule
+    happened = Happened(
+        name="Purchase",
+        event_id=event_id(order),
+        when=purchase_time(order, settings.purchase_on),
+        metadata=order.metadata,
+        user=user_data(
+            order.email,
+            order.billing_address or order.shipping_address,
+            order.customer,
+            order.metadata,
+        ),
+        currency=order.currency,
+        value=order.total_gross.amount,
+        lines=[
+            (
+                content_id(line.sku, line.variant_id, rule),
+                line.quantity,
+                line.unit_price_gross.amount,
+            )
+            for line in order.lines
+            if line.quantity > 0 and not line.is_gift_card
+        ],
+        extra={"order_id": order.number},
+    )
+    return event(happened, settings, now)
+
+
+def checkout_event_id(name: str, token: str) -> str:
+    """The ``event_id`` of a checkout event: the storefront knows the checkout token and
+    passes the same id to ``fbq('track', name, ..., {eventID})``."""
+    return f"checkout-{token}-{CHECKOUT_EVENT_IDS[name]}"
+
+
+def checkout_event(
+    name: str, checkout: Checkout, settings: MetaSettings, now: datetime
+) -> tuple[dict[str, Any] | None, str]:
+    """InitiateCheckout (a checkout with lines) or AddPaymentInfo (once the storefront
+    wrote :data:`META_PAYMENT_INFO` into its metadata), or (None, why not yet / never)."""
+    if checkout.completed:
+        return None, "the checkout is completed"
+    if not checkout.lines:
+        return None, "the checkout has no lines yet"
+    if name == "AddPaymentInfo" and not str(checkout.metadata.get(META_PAYMENT_INFO, "")).strip():
+        return None, f"no payment information yet (checkout metadata {META_PAYMENT_INFO!r})"
+    user = user_data(checkout.email, None, checkout.customer, checkout.metadata)
+    if not user:
+        return None, "nothing identifies the shopper yet (no e-mail, customer or browser ids)"
+    rule = settings.content_id_rule
+    happened = Happened(
+        name=name,
+        event_id=checkout_event_id(name, checkout.token),
+        when=(checkout.created_at if name == "InitiateCheckout" else checkout.updated_at) or now,
+        metadata=checkout.metadata,
+        user=user,
+        currency=checkout.currency,
+        value=checkout.total.amount,
+        lines=[
+            (content_id(line.sku, line.variant_id, rule), line.quantity, line.unit_price.amount)
+            for line in checkout.lines
+            if line.quantity > 0
+        ],
+    )
+    return event(happened, settings, now)

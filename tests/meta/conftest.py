@@ -112,16 +112,37 @@ def order(oid: str = "o1", *, age: timedelta = timedelta(minutes=5), **kw: Any) 
     return s.Order(id=oid, **(defaults | kw))
 
 
+def checkout(
+    token: str = "c1",  # noqa: S107 - a checkout token
+    *,
+    age: timedelta = timedelta(minutes=5),
+    **kw: Any,
+) -> s.Checkout:
+    when = datetime.now(UTC) - age
+    line = s.CheckoutLine("v1", "p1", "SKU-v1", "Cotton shirt", 2, money("12.00"))
+    defaults: dict[str, Any] = {
+        "channel": CHANNEL,
+        "email": "Shopper@Example.com",
+        "currency": "USD",
+        "lines": (line,),
+        "total": money("24.00"),
+        "created_at": when,
+        "updated_at": when,
+        "metadata": {"marketing_consent": "true", "meta_fbp": "fb.1.1596403881668.1116446470"},
+    }
+    return s.Checkout(token=token, **(defaults | kw))
+
+
 class MemoryHost:
     products: dict[str, s.Product] = {}
     orders: dict[str, s.Order] = {}
+    checkouts: dict[str, s.Checkout] = {}
 
     def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
-        if object_type == "product":
-            return self.products.get(object_id)
-        if object_type == "order":
-            return self.orders.get(object_id)
-        return None
+        sources: dict[str, dict[str, Any]] = {
+            "product": self.products, "order": self.orders, "checkout": self.checkouts,
+        }  # fmt: skip
+        return sources.get(object_type, {}).get(object_id)
 
     def iter_objects(self, object_type: str, channel: str, *, page_size: int = 500) -> Any:
         source = self.products if object_type == "product" else {}
@@ -152,9 +173,7 @@ def store(transactional_db: None, graph: FakeGraph, settings: Any) -> Iterator[t
     if not registry.plugin_manager().is_registered(connector):
         registry.register(connector)
     install(META, CHANNEL, **config())
-    MemoryHost.products = {}
-    MemoryHost.orders = {}
+    MemoryHost.products, MemoryHost.orders, MemoryHost.checkouts = {}, {}, {}
     yield MemoryHost
-    MemoryHost.products = {}
-    MemoryHost.orders = {}
+    MemoryHost.products, MemoryHost.orders, MemoryHost.checkouts = {}, {}, {}
     get_host.cache_clear()
