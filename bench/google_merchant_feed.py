@@ -146,7 +146,7 @@ def streaming(variants: int) -> int:
 
 
 def in_memory(variants: int) -> int:
-    offers = [o for p in catalogue(variants) for o in map_product(p, SETTINGS, CHANNEL, NOW).offers]
+    offers = [o for p in catalogue(variants) for o in map_product(p, SETTINGS, CHANNEL, NOW).items]
     xml_out, tsv_out = io.StringIO(), io.StringIO()
     xml, tsv = feed.XmlFeed(xml_out, "t", "https://shop.example.com"), feed.TsvFeed(tsv_out)
     for offer in offers:

@@ -106,7 +106,7 @@ def order(n: int) -> s.Order:
 
 def plan_of(product: s.Product) -> catalog.Plan:
     mapped = map_product(product, SETTINGS, CHANNEL, NOW)
-    return catalog.Plan(product_id=product.id, upserts=mapped.items, skipped=mapped.skipped)
+    return catalog.Plan(product_id=product.id, upserts=mapped.items, left_out=mapped.left_out)
 
 
 def result(figure: str, value: object) -> None:

@@ -3,7 +3,14 @@
 - a GCRA rate limit (requests per second / per minute, with a burst of the same size),
 - a concurrency limit (a lease-based semaphore: a killed worker's slot expires).
 
-Both run as Lua scripts on Redis' clock, so workers on different machines agree.
+- a pause: a provider that reports its own usage (Meta's ``X-Business-Use-Case-Usage``)
+  has the client :meth:`Limiter.pause` the account for as long as it asks, or a little
+  while as usage nears the limit; every slot and :meth:`Limiter.wait_out_pause` of that
+  account then waits it out (or gives up with :class:`RateLimited` past its ``max_wait``),
+  so calls slow down before the provider refuses them.
+
+All run as Lua scripts or single commands on Redis' clock, so workers on different
+machines agree.
 When Redis cannot be reached the limiter lets the call through and logs it: the
 provider's own 429 (a :class:`~saleor_plugins.core.errors.RateLimited`) still protects us.
 
@@ -61,6 +68,15 @@ return math.max(1, tonumber(first[2]) - now)
 """
 
 
+_PAUSE = """
+local left = redis.call('PTTL', KEYS[1])
+if left < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
+end
+return 0
+"""
+
+
 def redis_url() -> str:
     url = getattr(settings, "SALEOR_PLUGINS_REDIS_URL", "") or os.environ.get(
         "SALEOR_PLUGINS_REDIS_URL", ""
@@ -97,6 +113,38 @@ class Limiter:
         )
         return float(wait_ms) / 1000.0  # type: ignore[arg-type]
 
+    def pause(self, account: str, seconds: float) -> None:
+        """Hold every call of ``account`` for ``seconds`` (a longer pause already set stays)."""
+        if seconds <= 0:
+            return
+        try:
+            client().eval(_PAUSE, 1, f"{self.prefix}:{account}:p", str(int(seconds * 1000)))
+        except (redis.RedisError, ImproperlyConfigured):
+            logger.warning(
+                "saleor_plugins: rate limiter unavailable, pause of %s not kept", account
+            )
+
+    def paused_for(self, account: str) -> float:
+        """Seconds left of the account's pause (0: none)."""
+        try:
+            left = client().pttl(f"{self.prefix}:{account}:p")
+        except (redis.RedisError, ImproperlyConfigured):
+            return 0.0
+        return max(float(left), 0.0) / 1000.0  # type: ignore[arg-type]
+
+    def wait_out_pause(self, account: str, *, max_wait: float = 5.0) -> None:
+        """Sleep through the account's pause, or raise :class:`RateLimited` when it is
+        longer than ``max_wait`` (the job is retried after it)."""
+        wait = self.paused_for(account)
+        if wait > max_wait:
+            raise RateLimited(
+                f"{account} paused for {wait:.0f} s by the provider's usage report",
+                retry_after=wait,
+                provider="limiter",
+            )
+        if wait > 0:
+            time.sleep(wait)
+
     def wait_time(self, account: str, limit: RateLimit) -> float:
         """Seconds to wait before the next call; 0 means go (and counts the call)."""
         waits = []
@@ -122,7 +170,7 @@ class Limiter:
             raise TransientError(str(e), provider="limiter") from e
         try:
             while True:
-                wait = self.wait_time(account, limit)
+                wait = self.paused_for(account) or self.wait_time(account, limit)
                 if wait <= 0 and limit.concurrency:
                     wait = (
                         float(

@@ -19,9 +19,18 @@ Meta (Conversions API, "Customer information parameters"):
 - hash: SHA-256, lower-case hex. An empty value is never hashed (the hash of "" would
   match every blank record).
 
-Google (GA4 user-provided data, Ads enhanced conversions) differs: phones in E.164 with
-the ``+``, and gmail.com addresses lose their dots; keep such rules in their own
-functions here when an integration moves onto this module.
+Google (GA4 user-provided data, the Measurement Protocol's ``user_data``; the same rules
+as Ads enhanced conversions) shares the hash and the "never hash an empty value" rule but
+normalises differently, so it has its own functions:
+
+- ``sha256_email_address``: trimmed, lower-cased, spaces removed; ``gmail.com`` and
+  ``googlemail.com`` addresses lose the dots before the ``@``.
+- ``sha256_phone_number``: E.164, ``+`` and digits only (a phone without its ``+``
+  country code is left out: Saleor stores E.164).
+- ``sha256_first_name``/``sha256_last_name``: lower-cased, everything but letters and
+  digits removed; ``sha256_street``: lower-cased, white space folded.
+- ``city``, ``region``: as names, unhashed; ``postal_code``: lower-cased without spaces;
+  ``country``: the upper-case ISO code.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import Any
 
 _NON_DIGIT = re.compile(r"\D")
 _SPACES = re.compile(r"\s+")
@@ -109,4 +119,64 @@ def meta_user_data(
         if not value:
             continue
         data[key] = [sha256(value)] if key in ("em", "ph") else sha256(value)
+    return data
+
+
+# -- Google (GA4 user-provided data) ------------------------------------------------------------
+_NON_WORD = re.compile(r"[^\w]")
+
+
+def google_email(value: str) -> str:
+    value = value.strip().lower().replace(" ", "")
+    local, _, domain = value.partition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        local = local.replace(".", "")
+    return f"{local}@{domain}" if domain else ""
+
+
+def google_phone(value: str) -> str:
+    digits = _NON_DIGIT.sub("", value)
+    return f"+{digits}" if digits and value.strip().startswith("+") else ""
+
+
+def google_name(value: str) -> str:
+    return _NON_WORD.sub("", value.strip().lower())
+
+
+def google_street(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def google_user_data(
+    *,
+    email: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    street: str = "",
+    city: str = "",
+    region: str = "",
+    postal_code: str = "",
+    country: str = "",
+) -> dict[str, Any]:
+    """GA4's ``user_data`` for what is known (empty values left out)."""
+    data: dict[str, Any] = {}
+    for key, value in (("sha256_email_address", google_email(email)),
+                       ("sha256_phone_number", google_phone(phone))):  # fmt: skip
+        if value:
+            data[key] = [sha256(value)]
+    hashed = {
+        "sha256_first_name": google_name(first_name),
+        "sha256_last_name": google_name(last_name),
+        "sha256_street": google_street(street),
+    }
+    address = {k: sha256(v) for k, v in hashed.items() if v} | {
+        "city": google_name(city),
+        "region": google_name(region),
+        "postal_code": postal_code.strip().replace(" ", "").lower(),
+        "country": country.strip().upper(),
+    }
+    address = {k: v for k, v in address.items() if v}
+    if address:
+        data["address"] = [address]
     return data

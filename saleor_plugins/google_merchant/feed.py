@@ -27,14 +27,15 @@ from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
-from ..core.snapshots import Money, Product
+from ..catalog.guard import too_small
+from ..catalog.rules import money_text
+from ..core.snapshots import Product
 from .mapping import NOTES, UNSAFE, Offer, clean, map_product, report
 from .models import FeedRun, FeedStatus
 from .settings import GoogleMerchantSettings
 from .sync import Catalogue
 
 G_NS = "http://base.google.com/ns/1.0"
-GUARD_RATIO = 0.5
 CONTENT_TYPES = {
     "xml": "application/xml; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
@@ -45,10 +46,6 @@ COLUMNS = (
     "condition", "brand", "gtin", "mpn", "identifier_exists", "color", "size", "gender",
     "age_group", "material", "google_product_category", "product_type", "shipping_weight",
 )  # fmt: skip
-
-
-def _money(value: Money | None) -> str:
-    return f"{value.amount:.2f} {value.currency}" if value is not None else ""
 
 
 def _date(value: datetime | None) -> str:
@@ -83,8 +80,8 @@ def _values(offer: Offer) -> Values:
         "link": offer.link,
         "image_link": offer.image_link,
         "additional_image_link": offer.additional_image_links,
-        "price": _money(offer.price),
-        "sale_price": _money(offer.sale_price),
+        "price": money_text(offer.price),
+        "sale_price": money_text(offer.sale_price),
         "sale_price_effective_date": sale_dates,
         "availability": offer.availability,
         "availability_date": _date(offer.availability_date),
@@ -166,12 +163,12 @@ def write_feeds(
     rows, skipped = 0, Counter[str]()
     for product in products:
         mapped = map_product(product, settings, channel, now)
-        for offer in mapped.offers:
+        for offer in mapped.items:
             values = feed_values(offer)
             xml.write(offer, values)
             tsv.write(offer, values)
-        rows += len(mapped.offers)
-        skipped.update(missing for _, missing in mapped.skipped if missing != "listing")
+        rows += len(mapped.items)
+        skipped.update(mapped.left_out())
         skipped.update(mapped.notes)
         if on_product is not None:
             on_product()
@@ -190,7 +187,7 @@ def guard(rows: int, previous: FeedRun | None) -> str:
     """Why a run must not be published ("" when it may)."""
     if rows == 0:
         return "the run produced no rows"
-    if previous is not None and rows < previous.rows * GUARD_RATIO:
+    if previous is not None and too_small(rows, previous.rows):
         return f"{rows} rows is under half of the last published run's {previous.rows}"
     return ""
 

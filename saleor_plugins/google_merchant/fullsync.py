@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ..catalog.guard import stale_kept
 from ..core.errors import PermanentError
 from . import ledger
 from .client import MerchantClient
@@ -113,11 +114,11 @@ def full_sync(
             language, label = item.get("contentLanguage", ""), item.get("feedLabel", "")
             name = input_name(settings.merchant_id, language, label, str(item.get("offerId")))
             stale.append((str(item.get("offerId")), name))
-    if stale and not force and (not ours or len(ours) < held_by_us * 0.5):
-        report.held = (
-            f"the channel yields {len(ours)} offers against {held_by_us} in Merchant Center; "
-            f"run with --force to delete the other {len(stale)}"
-        )
+    report.held = stale_kept(
+        len(ours), held_by_us, len(stale), force=force, what="offers",
+        where="in Merchant Center", how="--force",
+    )  # fmt: skip
+    if report.held:
         return report
     for start in range(0, len(stale), limit):
         outcome = client.write(deletes=stale[start : start + limit])

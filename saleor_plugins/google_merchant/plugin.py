@@ -13,9 +13,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +20,7 @@ from django.http import FileResponse, HttpResponseNotFound
 from saleor.core.db.connection import allow_writer
 
 from ..adapter.plugin import STATUS_FIELD, IntegrationPlugin
+from ..catalog.guard import basic_auth_password, feed_token_matches
 from ..core.settings import SettingsErrors
 from . import feed, statuses, tasks
 from .connector import GoogleMerchantIntegration
@@ -72,8 +70,9 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             return super().webhook(request, path, previous_value)
         if not self.active or self.channel is None:
             return HttpResponseNotFound()
-        presented = token[0] if token else basic_auth_password(request)
-        if not self._feed_token_matches(presented):
+        authorization = request.headers.get("Authorization", "")
+        presented = token[0] if token else basic_auth_password(authorization)
+        if not feed_token_matches(self._feed_token(), presented):
             return HttpResponseNotFound()
         with allow_writer():
             found = feed.open_published(self.channel.slug, fmt)
@@ -105,21 +104,3 @@ class GoogleMerchantPlugin(IntegrationPlugin):
             f"Feed URL: {base}/<feed token>/feed.xml (or feed.tsv); or {base}/feed.xml "
             "with HTTP basic auth, the feed token as password."
         )
-
-    def _feed_token_matches(self, presented: str) -> bool:
-        expected = self._feed_token()
-        if not expected or not presented:
-            return False
-        return hmac.compare_digest(presented.encode(), expected.encode())
-
-
-def basic_auth_password(request: Any) -> str:
-    """The password of an HTTP basic ``Authorization`` header ("" without one)."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not encoded or len(encoded) > 1024:
-        return ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-    return decoded.partition(":")[2]

@@ -58,7 +58,7 @@ def plan_product(
     plan = Plan()
     mapped = map_product(product, settings, channel, now)
     plan.notes = mapped.notes
-    for offer in mapped.offers:
+    for offer in mapped.items:
         body = to_product_input(offer, settings)
         hook().saleor_plugins_provider_payload(
             integration=INTEGRATION_ID, kind="offer", source=offer, payload=body
@@ -66,13 +66,12 @@ def plan_product(
         plan.upserts.append(body)
         plan.owner[offer.offer_id] = product.id
     by_id = {v.id: v for v in product.variants}
-    for variant_id, missing in mapped.skipped:
+    for variant_id, _ in mapped.skipped:
         offer_id = offer_id_for(by_id[variant_id])
         name = product_input_name(settings.merchant_id, settings, offer_id)
         plan.deletes.append((offer_id, name))
         plan.owner[offer_id] = product.id
-        if missing != "listing":
-            plan.skipped[missing] += 1
+    plan.skipped = mapped.left_out()
     return plan
 
 

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..core import snapshots as s
+from ..core import userdata
 from .settings import (
     CLIENT_ID_KEY,
     SESSION_ID_KEY,
@@ -138,55 +139,21 @@ def consent(order: s.Order, cfg: GoogleTagManagerSettings) -> dict[str, str]:
     return {"ad_user_data": user_data.value, "ad_personalization": personal.value}
 
 
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def normalise_email(email: str) -> str:
-    """Google's rule: lower case, no spaces; gmail.com/googlemail.com lose the dots."""
-    email = email.strip().lower().replace(" ", "")
-    local, _, domain = email.partition("@")
-    if domain in ("gmail.com", "googlemail.com"):
-        local = local.replace(".", "")
-    return f"{local}@{domain}" if domain else ""
-
-
-def normalise_phone(phone: str) -> str:
-    """E.164: + and digits only (Saleor stores phones in E.164 already)."""
-    digits = re.sub(r"\D", "", phone)
-    return f"+{digits}" if digits and phone.strip().startswith("+") else ""
-
-
-def _name(value: str) -> str:
-    return re.sub(r"[^\w]", "", value.strip().lower())
-
-
 def user_data(order: s.Order) -> dict[str, Any]:
-    """Hashed user-provided data (email, phone, address) as the protocol names it."""
-    data: dict[str, Any] = {}
-    email = normalise_email(order.email)
-    if email:
-        data["sha256_email_address"] = [sha256(email)]
-    addr = order.billing_address or order.shipping_address
-    if addr is not None:
-        phone = normalise_phone(addr.phone)
-        if phone:
-            data["sha256_phone_number"] = [sha256(phone)]
-        address = {
-            "sha256_first_name": sha256(_name(addr.first_name)) if addr.first_name else "",
-            "sha256_last_name": sha256(_name(addr.last_name)) if addr.last_name else "",
-            "sha256_street": sha256(" ".join(addr.street_1.lower().split()))
-            if addr.street_1
-            else "",
-            "city": _name(addr.city),
-            "region": _name(addr.country_area),
-            "postal_code": addr.postal_code.strip().replace(" ", "").lower(),
-            "country": addr.country.upper(),
-        }
-        address = {k: v for k, v in address.items() if v}
-        if address:
-            data["address"] = [address]
-    return data
+    """Hashed user-provided data (email, phone, address) as the protocol names it, with
+    Google's normalisation (:func:`saleor_plugins.core.userdata.google_user_data`)."""
+    addr = order.billing_address or order.shipping_address or s.Address()
+    return userdata.google_user_data(
+        email=order.email,
+        phone=addr.phone,
+        first_name=addr.first_name,
+        last_name=addr.last_name,
+        street=addr.street_1,
+        city=addr.city,
+        region=addr.country_area,
+        postal_code=addr.postal_code,
+        country=addr.country,
+    )
 
 
 # -- items --------------------------------------------------------------------------------------

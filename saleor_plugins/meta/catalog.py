@@ -14,6 +14,7 @@ The kernel ledger keeps, per channel:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ..catalog.mapping import report
 from ..core import ledger
 from ..core.models import Held
 from ..core.snapshots import Product
@@ -35,7 +37,8 @@ class Plan:
     product_id: str
     upserts: list[dict[str, Any]] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)  # retailer ids
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (retailer id, reason)
+    left_out: Counter[str] = field(default_factory=Counter)  # missing field -> variants
+    notes: Counter[str] = field(default_factory=Counter)  # catalog.mapping.NOTES key -> count
     why: str = ""
 
     def keys(self) -> set[str]:
@@ -46,11 +49,8 @@ class Plan:
 
     def describe(self) -> str:
         text = f"{len(self.upserts)} item(s) upserted, {len(self.deletes)} deleted"
-        reasons: dict[str, int] = {}
-        for _, reason in self.skipped:
-            reasons[reason] = reasons.get(reason, 0) + 1
-        left_out = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
-        text += f" (left out: {left_out})" if left_out else ""
+        said = report(self.left_out, self.notes)
+        text += f" ({said})" if said else ""
         return f"{self.why}: {text}" if self.why else text
 
 
@@ -84,7 +84,8 @@ def plan(
     else:
         mapped = map_product(product, settings, channel, now or timezone.now())
         result.upserts = mapped.items
-        result.skipped = mapped.skipped
+        result.left_out = mapped.left_out
+        result.notes = mapped.notes
     upserted = {i["id"] for i in result.upserts}
     result.deletes = sorted(held - upserted)
     return result

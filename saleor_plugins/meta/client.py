@@ -2,13 +2,24 @@
 
 Plain HTTP (:class:`~saleor_plugins.core.http.PolicySession`), not the ``facebook-business``
 SDK: see docs/meta.md for why. The token travels in the ``Authorization`` header, never
-in a URL. Graph errors (``{"error": {"code", "message", ...}}``) become the kernel's
+in a URL.
+
+Every response's usage headers are read, not only refusals' (:func:`usage_wait`):
+``X-Business-Use-Case-Usage`` (the catalog's and the pixel's business use cases),
+``X-App-Usage`` (the app's platform limit) and ``X-Ad-Account-Usage``. When Meta gives an
+``estimated_time_to_regain_access`` (minutes) or a ``reset_time_duration`` (seconds) the
+account is paused that long in the kernel's shared limiter; from 75 % of any reported
+quota, for a time growing to 60 s at 100 %, so calls slow down before Meta refuses. Every
+call first waits out its account's pause (:meth:`Limiter.wait_out_pause`) and the
+delivery slot does too, so every worker of every channel on that account slows down.
+
+Graph errors (``{"error": {"code", "message", ...}}``) become the kernel's
 error classes:
 
 - code 190 (OAuthException: expired or revoked token) or 102 -> :class:`AuthenticationError`
   (one circuit for the channel, not one failure per product);
-- codes 4, 17, 32, 613, 80004, 80014 (rate limits), or a ``X-Business-Use-Case-Usage``
-  header asking to wait -> :class:`RateLimited` with the wait Meta gave;
+- codes 4, 17, 32, 613, 80004, 80014 (rate limits), or a usage header asking to wait ->
+  :class:`RateLimited` with the wait Meta gave;
 - codes 1, 2 and 5xx -> :class:`TransientError`; anything else -> :class:`PermanentError`.
 """
 
@@ -16,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +45,7 @@ from ..core.errors import (
     parse_retry_after,
 )
 from ..core.http import PolicySession, raise_for_response
+from ..core.ratelimit import limiter
 
 PROVIDER = "meta"
 GRAPH_URL = "https://graph.facebook.com"
@@ -45,6 +58,10 @@ MAX_BATCH_BYTES = 20 * 1024 * 1024  # Meta refuses above 28 MB
 AUTH_CODES = frozenset({102, 190})
 RATE_CODES = frozenset({4, 17, 32, 613, 80004, 80014})
 TRANSIENT_CODES = frozenset({1, 2})
+USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage")
+#: usage (percent of a quota) from which calls slow down, and the pause at 100 %
+SLOW_FROM = 75.0
+FULL_PAUSE = 60.0
 
 
 def graph_url() -> str:
@@ -62,8 +79,18 @@ class BatchResult:
 
 
 class MetaClient:
-    def __init__(self, access_token: str, *, timeout: tuple[float, float] = (5.0, 30.0)) -> None:
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        account: str = "",
+        max_wait: float = 5.0,
+        timeout: tuple[float, float] = (5.0, 30.0),
+    ) -> None:
         self._token = access_token
+        #: the limiter's key for this token's Meta quotas ("" : no shared pause)
+        self.account = account
+        self.max_wait = max_wait
         self.session = PolicySession(PROVIDER, timeout=timeout)
         self.requests = 0  # calls made (benchmarks, sync log)
 
@@ -71,9 +98,20 @@ class MetaClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = f"{graph_url()}/{API_VERSION}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self._token}"}
+        if self.account:
+            limiter.wait_out_pause(self.account, max_wait=self.max_wait)
         self.requests += 1
         response = self.session.request(method, url, headers=headers, **kwargs)
-        _raise_for_usage(response)
+        wait = usage_wait(response.headers)
+        if wait > 0 and self.account:
+            limiter.pause(self.account, wait)
+        if wait > 0 and response.status_code >= 400:
+            raise RateLimited(
+                f"meta usage limit reached: wait {wait:.0f} s",
+                provider=PROVIDER,
+                status=response.status_code,
+                retry_after=wait,
+            )
         if response.status_code >= 400:
             raise graph_error(response)
         raise_for_response(response, PROVIDER)
@@ -204,24 +242,42 @@ def graph_error(response: requests.Response) -> IntegrationError:
     return PermanentError(text, provider=PROVIDER, status=response.status_code, code=str(code))
 
 
-def _raise_for_usage(response: requests.Response) -> None:
-    """Meta's ``X-Business-Use-Case-Usage``: wait as long as it says when it says so."""
-    header = response.headers.get("X-Business-Use-Case-Usage")
-    if not header:
-        return
+def _percent(value: Any) -> float:
     try:
-        usage = json.loads(header)
-    except ValueError:
-        return
-    wait = 0.0
-    for entries in usage.values() if isinstance(usage, dict) else []:
-        for entry in entries if isinstance(entries, list) else []:
-            minutes = float(entry.get("estimated_time_to_regain_access") or 0)
-            wait = max(wait, minutes * 60)
-    if wait > 0 and response.status_code >= 400:
-        raise RateLimited(
-            f"meta business use case limit reached: wait {wait:.0f} s",
-            provider=PROVIDER,
-            status=response.status_code,
-            retry_after=wait,
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _usage_entries(headers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every usage report of a response: one per business use case, the app's, the ad
+    account's (headers that are missing or not JSON are left out)."""
+    entries: list[dict[str, Any]] = []
+    for name in USAGE_HEADERS:
+        try:
+            usage = json.loads(headers.get(name) or "null")
+        except ValueError:
+            continue
+        if name == "X-Business-Use-Case-Usage" and isinstance(usage, dict):
+            for per_object in usage.values():
+                entries += [e for e in per_object if isinstance(e, dict)]
+        elif isinstance(usage, dict):
+            entries.append(usage)
+    return entries
+
+
+def usage_wait(headers: Mapping[str, str]) -> float:
+    """Seconds the account should wait before its next call, from the usage headers."""
+    wait, top = 0.0, 0.0
+    for entry in _usage_entries(headers):
+        wait = max(wait, _percent(entry.get("estimated_time_to_regain_access")) * 60)
+        top = max(
+            top,
+            *(_percent(entry.get(k)) for k in ("call_count", "total_cputime", "total_time")),
+            _percent(entry.get("acc_id_util_pct")),
         )
+        if _percent(entry.get("acc_id_util_pct")) >= 100:
+            wait = max(wait, _percent(entry.get("reset_time_duration")))
+    if top >= SLOW_FROM:
+        wait = max(wait, FULL_PAUSE * min(top - SLOW_FROM, 100 - SLOW_FROM) / (100 - SLOW_FROM))
+    return wait

@@ -4,6 +4,8 @@
   per listable variant and a DELETE for every item Meta holds for the product that is no
   longer listable; the batch handles are polled until Meta finished them and the items
   it refused are named in the sync log (the job dead-letters with their count);
+- a checkout job sends InitiateCheckout and AddPaymentInfo (when the merchant enabled
+  them) once per checkout, with the channel's other due checkout jobs in one request;
 - an order job sends one Purchase per order, once: the kernel ledger records the order
   when Meta received the event, and a retry after a lost answer carries the same
   ``event_id``, which Meta deduplicates.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -25,17 +28,30 @@ from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
 from . import catalog, fullsync
-from .client import MetaClient
-from .mapping import event_id, purchase_event
-from .settings import MetaSettings, PurchaseOn
+from .client import MAX_EVENTS, MetaClient
+from .mapping import checkout_event, event_id, purchase_event
+from .settings import CHECKOUT_EVENTS, SUPPORTED_EVENTS, MetaSettings, PurchaseOn
 
 INTEGRATION_ID = "saleor_plugins.meta"
 PAID = frozenset({"full", "overcharged"})
 PRODUCT_EVENTS = (EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED)
+BACKFILL_MAX_WAIT = 900.0
 
 
 def poll_interval() -> float:
     return float(getattr(django_settings, "SALEOR_PLUGINS_META_POLL_SECONDS", 2.0))
+
+
+#: ledger object type of each checkout event (object id: the checkout token)
+LEDGER_KINDS = {"InitiateCheckout": "initiate_checkout", "AddPaymentInfo": "add_payment_info"}
+
+
+def _said(found: tuple[list[dict[str, Any]], list[str]] | None) -> str:
+    if found is None:
+        return ""
+    events, notes = found
+    sent = [f"{e['event_name']} {e['event_id']} sent" for e in events]
+    return "; ".join([*sent, *notes]) or "nothing to send"
 
 
 class MetaIntegration(Integration):
@@ -52,6 +68,7 @@ class MetaIntegration(Integration):
             EventType.PRODUCT_DELETED,
             EventType.ORDER_CREATED,
             EventType.ORDER_PAID,
+            EventType.CHECKOUT_UPSERTED,
         }
     )
     rate_limit = RateLimit(per_second=10, concurrency=4)
@@ -65,7 +82,7 @@ class MetaIntegration(Integration):
 
     @cached_property
     def client(self) -> MetaClient:
-        return MetaClient(self.settings.secret("access_token"))
+        return MetaClient(self.settings.secret("access_token"), account=self.account_key())
 
     # -- catalog ----------------------------------------------------------------------------
     def on_product_upserted(self, job: JobContext) -> Outcome:
@@ -163,6 +180,71 @@ class MetaIntegration(Integration):
             provider_ids={"event_id": event["event_id"]},
         )
 
+    def on_checkout_upserted(self, job: JobContext) -> Outcome:
+        """InitiateCheckout / AddPaymentInfo for this checkout and the channel's other due
+        checkout jobs, in one request (≤ 1,000 events), each event once per checkout."""
+        names = [n for n in SUPPORTED_EVENTS if n in CHECKOUT_EVENTS and self.settings.sends(n)]
+        if not names:
+            return Outcome(detail="checkout events are off")
+        started = time.monotonic()
+        claimed = companions.claim(job, (EventType.CHECKOUT_UPSERTED,), MAX_EVENTS - 1)
+        now = timezone.now()
+        found: dict[int, tuple[list[dict[str, Any]], list[str]]] = {}
+        errors: dict[int, BaseException] = {}
+        for each in [job, *claimed]:
+            try:
+                found[each.id] = self._checkout_events(each.object_id, names, now)
+            except Exception as e:  # noqa: BLE001 - settled per job below
+                errors[each.id] = e
+        events = [e for evs, _ in found.values() for e in evs]
+        try:
+            if events:
+                received = self.client.send_events(
+                    self.settings.pixel_id, events, self.settings.test_event_code
+                )
+                if received < len(events):
+                    raise PermanentError(
+                        f"Meta received {received} of {len(events)} events", provider="meta"
+                    )
+        except Exception as e:
+            for other in claimed:
+                companions.settle(other, errors.get(other.id, e), started)
+            raise
+        for each in [job, *claimed]:
+            for sent in found.get(each.id, ([], []))[0]:
+                kind = LEDGER_KINDS[sent["event_name"]]
+                ledger.hold(self.id, self.channel, kind, {each.object_id: sent["event_id"]})
+        for other in claimed:
+            companions.settle(other, errors.get(other.id), started, _said(found.get(other.id)))
+        if job.id in errors:
+            raise errors[job.id]
+        detail = _said(found[job.id])
+        if claimed:
+            detail += f"; sent with {len(claimed)} other checkout job(s) in one request"
+        return Outcome(status_code=200 if found[job.id][0] else None, detail=detail)
+
+    def _checkout_events(
+        self, token: str, names: list[str], now: datetime
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """(the events to send for the checkout, a note for each one not sent)."""
+        pending = [
+            n for n in names if not ledger.holds(self.id, self.channel, LEDGER_KINDS[n], token)
+        ]
+        notes = [f"{n} already sent" for n in names if n not in pending]
+        if not pending:
+            return [], notes
+        checkout = self.host.read("checkout", token, self.channel)
+        if checkout is None:
+            return [], [*notes, "skipped: the checkout is gone"]
+        events = []
+        for name in pending:
+            body, why = checkout_event(name, checkout, self.settings, now)
+            if body is None:
+                notes.append(f"{name} not sent: {why}")
+            else:
+                events.append(body)
+        return events, notes
+
     # -- full sync ----------------------------------------------------------------------------
     def backfill(self, object_types: Sequence[str], options: Mapping[str, Any]) -> str | None:
         """The catalog's full sync (products); orders are left to the live path, as Meta
@@ -173,6 +255,8 @@ class MetaIntegration(Integration):
             return "no catalog configured"
         extra = options.get("extra") or {}
         force = str(extra.get("force", "")).lower() in ("1", "true", "yes")
+        # a command, not a worker slot: it sits out Meta's pauses of up to 15 minutes
+        self.client.max_wait = BACKFILL_MAX_WAIT
         report = fullsync.full_sync(
             self.id,
             self.channel,
@@ -186,7 +270,10 @@ class MetaIntegration(Integration):
 
     # -- dashboard ----------------------------------------------------------------------------
     def check_settings(self, timeout: float) -> dict[str, str]:
-        client = MetaClient(self.settings.secret("access_token"), timeout=(timeout, timeout))
+        client = MetaClient(
+            self.settings.secret("access_token"), account=self.account_key(), max_wait=0.0,
+            timeout=(timeout, timeout),
+        )  # fmt: skip
         try:
             client.check(self.settings.catalog_id, "")
         except AuthenticationError as e:

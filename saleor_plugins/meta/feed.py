@@ -3,18 +3,17 @@
 Same items as the live sync (:func:`~saleor_plugins.meta.mapping.map_product`), one row per
 variant, streamed product by product so memory stays flat however large the catalog. The
 plugin serves it at ``<plugin URL>/feed.csv`` to whoever presents the feed token (see
-docs/meta.md); :func:`authorised` compares in constant time.
+docs/meta.md); :func:`authorised` compares in constant time (the catalog layer's check).
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import hmac
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
+from ..catalog.guard import basic_auth_password, feed_token_matches
 from ..core.snapshots import Product
 from .mapping import map_product
 from .settings import MetaSettings
@@ -34,6 +33,14 @@ COLUMNS = (
     "brand",
     "item_group_id",
     "google_product_category",
+    "product_type",
+    "gtin",
+    "mpn",
+    "color",
+    "size",
+    "gender",
+    "age_group",
+    "material",
 )
 
 
@@ -65,14 +72,5 @@ def lines(
 def authorised(settings: MetaSettings, query: Mapping[str, str], authorization: str) -> bool:
     """The feed token as ``?token=``, or as the password of HTTP basic auth (Meta's
     scheduled feeds can send a login); no token configured: no feed."""
-    expected = settings.secret("feed_token")
-    if not expected:
-        return False
-    given = str(query.get("token", ""))
-    if not given and authorization.lower().startswith("basic "):
-        try:
-            decoded = base64.b64decode(authorization[6:].strip()).decode()
-        except (ValueError, UnicodeDecodeError):
-            return False
-        given = decoded.partition(":")[2]
-    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+    presented = str(query.get("token", "")) or basic_auth_password(authorization)
+    return feed_token_matches(settings.secret("feed_token"), presented)

@@ -11,11 +11,14 @@ empty the merchant's catalog.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from ..catalog.guard import stale_kept
+from ..catalog.mapping import report as wording
 from ..core.errors import PermanentError
 from ..core.models import Held
 from ..core.snapshots import Product
@@ -35,6 +38,8 @@ class SyncReport:
     refused_count: int = 0
     requests: int = 0
     kept: str = ""  # why stale items were kept
+    left_out: Counter[str] = field(default_factory=Counter)  # missing field -> variants
+    notes: Counter[str] = field(default_factory=Counter)  # catalog.mapping.NOTES key -> count
 
     def line(self) -> str:
         text = (
@@ -43,6 +48,8 @@ class SyncReport:
         )
         if self.refused:
             text += "; refused: " + "; ".join(f"{k}: {v}" for k, v in list(self.refused.items()))
+        said = wording(self.left_out, self.notes)
+        text += f"; {said}" if said else ""
         return text + (f"; stale items kept: {self.kept}" if self.kept else "")
 
 
@@ -78,7 +85,10 @@ def full_sync(
     count = 0
     for product in products:
         # no per-product ledger read: what the channel no longer yields is found below
-        items = map_product(product, settings, channel, now).items
+        mapped = map_product(product, settings, channel, now)
+        items = mapped.items
+        report.left_out += mapped.left_out
+        report.notes += mapped.notes
         yielded.update(i["id"] for i in items)
         if items:
             pending.append(catalog.Plan(product_id=product.id, upserts=items))
@@ -94,12 +104,11 @@ def full_sync(
         ).values_list("object_id", "provider_id")
     )
     stale = sorted(set(held) - yielded)
-    if stale and not force and (not yielded or len(yielded) < len(held) * 0.5):
-        report.kept = (
-            f"the channel yields {len(yielded)} items against {len(held)} held at Meta; "
-            f"run with --option force=1 to delete the other {len(stale)}"
-        )
-    elif stale:
+    report.kept = stale_kept(
+        len(yielded), len(held), len(stale), force=force, what="items",
+        where="held at Meta", how="--option force=1",
+    )  # fmt: skip
+    if stale and not report.kept:
         by_product: dict[str, catalog.Plan] = {}
         for retailer_id in stale:
             owner = held[retailer_id]

@@ -1,27 +1,28 @@
 """Snapshots -> Meta payloads: catalog items (one per variant) and Conversions API events.
 
-Pure functions over :mod:`saleor_plugins.core.snapshots`; each rule tested on its own.
-Several catalog rules are the same as Google Merchant's (availability from stock, sale
-price windows, link template, image order, title and description); they are written here
-on the core snapshots so that no integration imports another (see docs/meta.md).
+Pure functions over :mod:`saleor_plugins.core.snapshots`. The catalog's rules (which
+variants are listed, title, description, images, attributes, GTINs, sale windows,
+availability, link, category) are the catalog layer's (:mod:`saleor_plugins.catalog`),
+shared with Google Merchant; here are only Meta's field names, limits and item id.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from ..catalog.mapping import Item, Limits
+from ..catalog.mapping import map_product as map_items
+from ..catalog.rules import money_text
 from ..core import userdata
-from ..core.richtext import render as render_rich_text
-from ..core.snapshots import Address, ChannelListing, Money, Order, Product, Variant
+from ..core.snapshots import Address, Checkout, Customer, Order, Product
 from .settings import ContentIdRule, MetaSettings, PurchaseOn
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 9999
-ADDITIONAL_IMAGES_MAX = 20
 RETAILER_ID_MAX = 100
 #: Meta refuses a whole request holding one event older than this
 MAX_EVENT_AGE = timedelta(days=7)
@@ -33,9 +34,18 @@ META_FBC = "meta_fbc"
 META_CLIENT_IP = "meta_client_ip"
 META_USER_AGENT = "meta_client_user_agent"
 META_SOURCE_URL = "meta_event_source_url"
+#: checkout metadata key the storefront sets when the shopper gave payment details
+META_PAYMENT_INFO = "meta_payment_info_added"
+#: the last part of a checkout event's event_id
+CHECKOUT_EVENT_IDS = {"InitiateCheckout": "initiate", "AddPaymentInfo": "payment"}
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-AVAILABILITY = {"in_stock": "in stock", "out_of_stock": "out of stock", "preorder": "preorder"}
+#: the catalog layer's availability -> Meta's
+AVAILABILITY = {
+    "in_stock": "in stock",
+    "out_of_stock": "out of stock",
+    "preorder": "preorder",
+    "backorder": "available for order",
+}
 
 
 # -- ids --------------------------------------------------------------------------------------
@@ -52,165 +62,74 @@ def event_id(order: Order) -> str:
     return f"order-{order.number}"
 
 
-# -- catalog rules ------------------------------------------------------------------------------
-def truncate(text: str, limit: int) -> str:
-    text = _CONTROL.sub("", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
-
-
-def title_for(product: Product, variant: Variant) -> str:
-    title = product.name.strip()
-    name = variant.name.strip()
-    if name and len(product.variants) > 1 and name.lower() not in title.lower():
-        title = f"{title} - {name}"
-    return truncate(title, TITLE_MAX)
-
-
-def description_for(product: Product) -> str:
-    text = product.description or ""
-    if text.lstrip().startswith("{"):
-        text = render_rich_text(text)
-    return truncate(text or product.name, DESCRIPTION_MAX)
-
-
-def images_for(product: Product, variant: Variant) -> tuple[str, ...]:
-    """Image URLs: the variant's own first, then the product's, without repeats."""
-    media = sorted(variant.media, key=lambda m: m.sort_order)
-    media += sorted(product.media, key=lambda m: m.sort_order)
-    return tuple(dict.fromkeys(m.url for m in media if m.url))
-
-
-def attribute_value(product: Product, variant: Variant, slug: str) -> str:
-    if not slug:
-        return ""
-    for attribute in variant.attributes + product.attributes:
-        if attribute.slug == slug:
-            for value in attribute.values:
-                if value.strip():
-                    return value.strip()
-    return ""
-
-
-def category_for(product: Product, mapping: dict[str, str]) -> str:
-    """Google product category of the deepest mapped Saleor category (slug or name)."""
-    if not mapping:
-        return ""
-    path = [*product.category_path]
-    if product.category and (not path or path[-1] != product.category):
-        path.append(product.category)
-    for name in reversed(path):
-        found = mapping.get(name.strip().lower())
-        if found:
-            return found
-    return ""
-
-
-def availability_for(variant: Variant, listing: ChannelListing, now: datetime) -> str | None:
-    """Meta's availability, or None when the variant may not be listed yet."""
-    starts = listing.available_for_purchase_at
-    if starts is None or starts > now:
-        return None
-    if variant.preorder:
-        return "preorder"
-    if not variant.track_inventory or variant.quantity_available > 0:
-        return "in stock"
-    return "out of stock"
-
-
-def money(value: Money) -> str:
-    """Meta's price format: ``19.99 USD``."""
-    return f"{value.amount.quantize(Decimal('0.01'))} {value.currency}"
-
-
-def prices_for(variant: Variant, channel: str, now: datetime) -> dict[str, str] | None:
-    """``price`` and, while a sale runs, ``sale_price`` with its effective window."""
-    listed = variant.price_in(channel)
-    if listed is None or listed.price.amount <= 0:
-        return None
-    out = {"price": money(listed.price)}
-    sale = listed.discounted_price
-    if sale is None or sale.amount >= listed.price.amount or sale.amount <= 0:
-        return out
-    if listed.sale_ends is not None and listed.sale_ends <= now:
-        return out
-    out["sale_price"] = money(sale)
-    if listed.sale_starts or listed.sale_ends:
-        start = (listed.sale_starts or now).isoformat(timespec="minutes")
-        end = (listed.sale_ends or now + timedelta(days=365)).isoformat(timespec="minutes")
-        out["sale_price_effective_date"] = f"{start}/{end}"
-    return out
-
-
-def link_for(settings: MetaSettings, product: Product, variant: Variant, channel: str) -> str:
-    return settings.product_url_template.format(
-        slug=product.slug,
-        product_id=product.id,
-        variant_id=variant.id,
-        sku=variant.sku,
-        channel=channel,
+# -- catalog items --------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def limits(rule: ContentIdRule) -> Limits:
+    """Meta's limits (title 200, description 9,999, 20 additional images, a brand
+    required) and its item id, the ``content_id``."""
+    return Limits(
+        title=200,
+        description=9999,
+        additional_images=20,
+        item_id=lambda v: content_id(v.sku, v.id, rule),
+        brand_required=True,
+        brand=100,
     )
+
+
+def item_fields(item: Item, now: datetime) -> dict[str, Any]:
+    """A catalog item in Meta's field names (``items_batch`` data and the CSV columns)."""
+    fields: dict[str, Any] = {
+        "id": item.offer_id,
+        "title": item.title,
+        "description": item.description,
+        "availability": AVAILABILITY[item.availability],
+        "condition": item.condition,
+        "price": money_text(item.price),
+        "link": item.link,
+        "image_link": item.image_link,
+        "brand": item.brand,
+        "item_group_id": item.item_group_id,
+    }
+    if item.sale_price is not None:
+        fields["sale_price"] = money_text(item.sale_price)
+        if item.sale_starts or item.sale_ends:
+            start = (item.sale_starts or now).isoformat(timespec="minutes")
+            end = (item.sale_ends or now + timedelta(days=365)).isoformat(timespec="minutes")
+            fields["sale_price_effective_date"] = f"{start}/{end}"
+    optional: dict[str, Any] = {
+        "additional_image_link": list(item.additional_image_links),
+        "google_product_category": item.google_product_category,
+        "product_type": item.product_type,
+        "gtin": item.gtins[0] if item.gtins else "",
+        "mpn": item.mpn,
+        "color": item.color,
+        "size": item.size,
+        "gender": item.gender,
+        "age_group": item.age_group,
+        "material": item.material,
+    }
+    return fields | {k: v for k, v in optional.items() if v}
 
 
 @dataclass(slots=True)
 class Items:
-    """A product's catalog items, and the variants left out with the reason."""
+    """A product's catalog items in Meta's fields, and what the mapping left out or noted
+    (worded by :func:`saleor_plugins.catalog.mapping.report`)."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (retailer id, reason)
+    left_out: Counter[str] = field(default_factory=Counter)  # missing field -> variants
+    notes: Counter[str] = field(default_factory=Counter)
 
 
 def map_product(product: Product, settings: MetaSettings, channel: str, now: datetime) -> Items:
-    """One catalog item per variant listed in the channel (Meta's required fields)."""
-    result = Items()
-    rule = settings.content_id_rule
-    listing = product.listing_in(channel)
-    published = listing is not None and listing.is_published
-    if listing is not None and listing.published_at is not None and listing.published_at > now:
-        published = False
-    if listing is None or not published:
-        result.skipped = [(content_id(v.sku, v.id, rule), "not listed") for v in product.variants]
-        return result
-    description = description_for(product)
-    category = category_for(product, settings.categories())
-    for variant in product.variants:
-        retailer_id = content_id(variant.sku, variant.id, rule)
-        prices = prices_for(variant, channel, now)
-        if prices is None:
-            result.skipped.append((retailer_id, "no price"))
-            continue
-        images = images_for(product, variant)
-        if not images:
-            result.skipped.append((retailer_id, "no image"))
-            continue
-        availability = availability_for(variant, listing, now)
-        if availability is None:
-            result.skipped.append((retailer_id, "not available for purchase"))
-            continue
-        brand = attribute_value(product, variant, settings.brand_attribute)
-        item: dict[str, Any] = {
-            "id": retailer_id,
-            "title": title_for(product, variant),
-            "description": description,
-            "availability": availability,
-            "condition": settings.condition.value,
-            **prices,
-            "link": link_for(settings, product, variant, channel),
-            "image_link": images[0],
-            "brand": truncate(brand or settings.default_brand or product.name, 100),
-            "item_group_id": product.id,
-        }
-        if category:
-            item["google_product_category"] = category
-        if len(images) > 1:
-            item["additional_image_link"] = list(images[1 : 1 + ADDITIONAL_IMAGES_MAX])
-        result.items.append(item)
-    return result
+    """One catalog item per variant listed in the channel (the catalog layer's rules)."""
+    mapped = map_items(product, settings, channel, now, limits(settings.content_id_rule))
+    return Items(
+        items=[item_fields(i, now) for i in mapped.items],
+        left_out=mapped.left_out(),
+        notes=mapped.notes,
+    )
 
 
 def upsert_request(item: dict[str, Any]) -> dict[str, Any]:
@@ -222,12 +141,12 @@ def delete_request(retailer_id: str) -> dict[str, Any]:
 
 
 # -- Conversions API ----------------------------------------------------------------------------
-def consent_given(order: Order, settings: MetaSettings) -> bool:
-    """True when no consent is required or the order's metadata grants it."""
+def consent_given(metadata: Mapping[str, str], settings: MetaSettings) -> bool:
+    """True when no consent is required or the order's (checkout's) metadata grants it."""
     if not settings.require_consent:
         return True
     key = settings.consent_metadata_key
-    return str(order.metadata.get(key, "")).strip().lower() in CONSENT_YES
+    return str(metadata.get(key, "")).strip().lower() in CONSENT_YES
 
 
 def purchase_time(order: Order, on: PurchaseOn) -> datetime | None:
@@ -240,11 +159,13 @@ def purchase_time(order: Order, on: PurchaseOn) -> datetime | None:
     return order.created_at or order.updated_at
 
 
-def user_data(order: Order) -> dict[str, Any]:
+def user_data(
+    email: str, address: Address | None, customer: Customer | None, metadata: Mapping[str, str]
+) -> dict[str, Any]:
     """Hashed contact data (Meta's normalisation) plus the unhashed browser identifiers."""
-    address: Address = order.billing_address or order.shipping_address or Address()
+    address = address or Address()
     data: dict[str, Any] = userdata.meta_user_data(
-        email=order.email,
+        email=email,
         phone=address.phone,
         first_name=address.first_name,
         last_name=address.last_name,
@@ -253,8 +174,8 @@ def user_data(order: Order) -> dict[str, Any]:
         postal_code=address.postal_code,
         country=address.country,
     )
-    if order.customer is not None and order.customer.id:
-        data["external_id"] = [userdata.sha256(order.customer.id)]
+    if customer is not None and customer.id:
+        data["external_id"] = [userdata.sha256(customer.id)]
     browser = {
         "client_ip_address": META_CLIENT_IP,
         "client_user_agent": META_USER_AGENT,
@@ -262,45 +183,54 @@ def user_data(order: Order) -> dict[str, Any]:
         "fbc": META_FBC,
     }
     for field_name, key in browser.items():
-        value = str(order.metadata.get(key, "")).strip()[:500]
+        value = str(metadata.get(key, "")).strip()[:500]
         if value:
             data[field_name] = value
     return data
 
 
-def purchase_event(
-    order: Order, settings: MetaSettings, now: datetime
+@dataclass(frozen=True, slots=True)
+class Happened:
+    """What an event reports, from an order or a checkout."""
+
+    name: str
+    event_id: str
+    when: datetime | None
+    metadata: Mapping[str, str]
+    user: dict[str, Any]
+    currency: str
+    value: Decimal
+    #: (content id, quantity, unit price) of each line
+    lines: list[tuple[str, int, Decimal]]
+    extra: dict[str, Any] = field(default_factory=dict)  # more custom_data
+
+
+def event(
+    happened: Happened, settings: MetaSettings, now: datetime
 ) -> tuple[dict[str, Any] | None, str]:
-    """The Purchase event for the order, or (None, why it is not sent)."""
-    if not consent_given(order, settings):
-        return None, f"no consent (order metadata {settings.consent_metadata_key!r})"
-    when = purchase_time(order, settings.purchase_on)
-    if when is None:
-        return None, "the order has no date"
-    when = min(when, now)
+    """The Conversions API event, or (None, why it is not sent): consent, the 7-day rule."""
+    if not consent_given(happened.metadata, settings):
+        return None, f"no consent (metadata {settings.consent_metadata_key!r})"
+    if happened.when is None:
+        return None, "it has no date"
+    when = min(happened.when, now)
     if now - when > MAX_EVENT_AGE:
         return None, f"happened {when:%Y-%m-%d %H:%M} UTC, over 7 days ago (Meta refuses it)"
-    rule = settings.content_id_rule
     contents = [
-        {
-            "id": content_id(line.sku, line.variant_id, rule),
-            "quantity": line.quantity,
-            "item_price": float(line.unit_price_gross.amount),
-        }
-        for line in order.lines
-        if line.quantity > 0 and not line.is_gift_card
+        {"id": key, "quantity": quantity, "item_price": float(price)}
+        for key, quantity, price in happened.lines
     ]
-    source_url = str(order.metadata.get(META_SOURCE_URL, "")).strip()[:1000]
-    event: dict[str, Any] = {
-        "event_name": "Purchase",
+    source_url = str(happened.metadata.get(META_SOURCE_URL, "")).strip()[:1000]
+    body: dict[str, Any] = {
+        "event_name": happened.name,
         "event_time": int(when.timestamp()),
-        "event_id": event_id(order),
+        "event_id": happened.event_id,
         "action_source": "website",
-        "user_data": user_data(order),
+        "user_data": happened.user,
         "custom_data": {
-            "currency": order.currency,
-            "value": float(order.total_gross.amount),
-            "order_id": order.number,
+            "currency": happened.currency,
+            "value": float(happened.value),
+            **happened.extra,
             "content_type": "product",
             "content_ids": [c["id"] for c in contents],
             "contents": contents,
@@ -308,5 +238,75 @@ def purchase_event(
         },
     }
     if source_url or settings.storefront_url:
-        event["event_source_url"] = source_url or settings.storefront_url
-    return event, ""
+        body["event_source_url"] = source_url or settings.storefront_url
+    return body, ""
+
+
+def purchase_event(
+    order: Order, settings: MetaSettings, now: datetime
+) -> tuple[dict[str, Any] | None, str]:
+    """The Purchase event for the order, or (None, why it is not sent)."""
+    rule = settings.content_id_rule
+    happened = Happened(
+        name="Purchase",
+        event_id=event_id(order),
+        when=purchase_time(order, settings.purchase_on),
+        metadata=order.metadata,
+        user=user_data(
+            order.email,
+            order.billing_address or order.shipping_address,
+            order.customer,
+            order.metadata,
+        ),
+        currency=order.currency,
+        value=order.total_gross.amount,
+        lines=[
+            (
+                content_id(line.sku, line.variant_id, rule),
+                line.quantity,
+                line.unit_price_gross.amount,
+            )
+            for line in order.lines
+            if line.quantity > 0 and not line.is_gift_card
+        ],
+        extra={"order_id": order.number},
+    )
+    return event(happened, settings, now)
+
+
+def checkout_event_id(name: str, token: str) -> str:
+    """The ``event_id`` of a checkout event: the storefront knows the checkout token and
+    passes the same id to ``fbq('track', name, ..., {eventID})``."""
+    return f"checkout-{token}-{CHECKOUT_EVENT_IDS[name]}"
+
+
+def checkout_event(
+    name: str, checkout: Checkout, settings: MetaSettings, now: datetime
+) -> tuple[dict[str, Any] | None, str]:
+    """InitiateCheckout (a checkout with lines) or AddPaymentInfo (once the storefront
+    wrote :data:`META_PAYMENT_INFO` into its metadata), or (None, why not yet / never)."""
+    if checkout.completed:
+        return None, "the checkout is completed"
+    if not checkout.lines:
+        return None, "the checkout has no lines yet"
+    if name == "AddPaymentInfo" and not str(checkout.metadata.get(META_PAYMENT_INFO, "")).strip():
+        return None, f"no payment information yet (checkout metadata {META_PAYMENT_INFO!r})"
+    user = user_data(checkout.email, None, checkout.customer, checkout.metadata)
+    if not user:
+        return None, "nothing identifies the shopper yet (no e-mail, customer or browser ids)"
+    rule = settings.content_id_rule
+    happened = Happened(
+        name=name,
+        event_id=checkout_event_id(name, checkout.token),
+        when=(checkout.created_at if name == "InitiateCheckout" else checkout.updated_at) or now,
+        metadata=checkout.metadata,
+        user=user,
+        currency=checkout.currency,
+        value=checkout.total.amount,
+        lines=[
+            (content_id(line.sku, line.variant_id, rule), line.quantity, line.unit_price.amount)
+            for line in checkout.lines
+            if line.quantity > 0
+        ],
+    )
+    return event(happened, settings, now)

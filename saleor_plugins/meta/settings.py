@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-import string
 from enum import StrEnum
-from functools import lru_cache
 
 from pydantic import SecretStr, field_validator
 
-from ..core.settings import ChannelSettings, Kind, setting, split_list
+from ..catalog.settings import SLUGS_HELP, CatalogSettings, Condition, Slugs
+from ..core.settings import Kind, setting, split_list
+
+__all__ = ["Condition", "ContentIdRule", "MetaSettings", "PurchaseOn"]
 
 NUMERIC_ID = re.compile(r"^\d{1,20}$")
-LINK_FIELDS = frozenset({"slug", "product_id", "variant_id", "sku", "channel"})
 #: Conversions API events this integration can send
-SUPPORTED_EVENTS = ("Purchase",)
+SUPPORTED_EVENTS = ("Purchase", "InitiateCheckout", "AddPaymentInfo")
+#: sent from checkout events (the others from order events)
+CHECKOUT_EVENTS = frozenset({"InitiateCheckout", "AddPaymentInfo"})
 
 
 class ContentIdRule(StrEnum):
@@ -29,13 +31,7 @@ class PurchaseOn(StrEnum):
     CREATED = "created"  # the order is placed
 
 
-class Condition(StrEnum):
-    NEW = "new"
-    USED = "used"
-    REFURBISHED = "refurbished"
-
-
-class MetaSettings(ChannelSettings):
+class MetaSettings(CatalogSettings):
     ORDER = ("access_token", "catalog_id", "pixel_id", "events", "purchase_on")
 
     access_token: SecretStr | None = setting(
@@ -58,9 +54,11 @@ class MetaSettings(ChannelSettings):
         max_length=20,
     )
     events: tuple[str, ...] = setting(
-        SUPPORTED_EVENTS,
+        ("Purchase",),
         label="Conversions API events",
-        help="Comma-separated events to send: Purchase; or none (catalog only).",
+        help="Comma-separated events to send: Purchase, InitiateCheckout (a checkout with "
+        "an e-mail and lines), AddPaymentInfo (a checkout with a payment or a billing "
+        "address); or none (catalog only).",
         max_length=200,
     )
     purchase_on: PurchaseOn = setting(
@@ -100,46 +98,9 @@ class MetaSettings(ChannelSettings):
         help="The shop's URL, sent as event_source_url when the checkout stored none.",
         max_length=500,
     )
-    product_url_template: str = setting(
-        label="Product URL template",
-        help="Storefront URL of a variant, with {slug}, {product_id}, {variant_id}, {sku} or "
-        "{channel}, e.g. https://shop.example.com/products/{slug}?variant={variant_id}. "
-        "Required with a catalog.",
-        max_length=500,
+    brand_attribute: Slugs = setting(
+        ("brand",), label="Brand attribute", help=f"Brand: {SLUGS_HELP}"
     )
-    brand_attribute: str = setting(
-        "brand", label="Brand attribute", help="Attribute slug giving the brand.", max_length=100
-    )
-    default_brand: str = setting(
-        label="Default brand", help="Brand when the attribute is empty.", max_length=100
-    )
-    category_mapping: str = setting(
-        label="Category mapping",
-        help="One line per Saleor category: `<category slug or name> = <Google product "
-        "category ID or path>`; the deepest category with a line wins.",
-        kind=Kind.MULTILINE,
-        max_length=65_536,
-    )
-    condition: Condition = setting(
-        Condition.NEW, label="Condition", help="new, used or refurbished.", max_length=20
-    )
-
-    feed_token: SecretStr | None = setting(
-        None,
-        label="Feed token",
-        help="Optional: a random string of at least 24 characters. The CSV feed is then served "
-        "at <plugin URL>/feed.csv?token=<this> (or with this as the basic-auth password) for "
-        "Meta's scheduled feeds. Empty: no feed.",
-        kind=Kind.SECRET,
-        max_length=200,
-    )
-
-    @field_validator("feed_token")
-    @classmethod
-    def _feed_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 24:
-            raise ValueError("Feed token: at least 24 characters, so it cannot be guessed.")
-        return value
 
     @field_validator("catalog_id", "pixel_id")
     @classmethod
@@ -183,31 +144,6 @@ class MetaSettings(ChannelSettings):
             raise ValueError("Storefront URL must be an http(s) URL.")
         return value
 
-    @field_validator("product_url_template")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        if not value:
-            return value
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("Product URL template must be an http(s) URL.")
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
-        except ValueError:
-            raise ValueError("Product URL template has an unbalanced { or }.") from None
-        unknown = names - LINK_FIELDS
-        if unknown:
-            raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}} in the template.")
-        return value
-
-    @field_validator("category_mapping")
-    @classmethod
-    def _mapping(cls, value: str) -> str:
-        parse_category_mapping(value)
-        return value
-
-    def categories(self) -> dict[str, str]:
-        return parse_category_mapping(self.category_mapping)
-
     def validate_together(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         if not self.catalog_id and not self.pixel_id:
@@ -220,21 +156,7 @@ class MetaSettings(ChannelSettings):
 
     @property
     def sends_purchase(self) -> bool:
-        return bool(self.pixel_id) and "Purchase" in self.events
+        return self.sends("Purchase")
 
-
-@lru_cache(maxsize=64)
-def parse_category_mapping(text: str) -> dict[str, str]:
-    """``slug or name = Google category`` lines -> {lower-cased key: category}."""
-    mapping: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(
-                f"Category mapping line {number} must read `category = Google category`."
-            )
-        mapping[key.strip().lower()] = value.strip()
-    return mapping
+    def sends(self, event_name: str) -> bool:
+        return bool(self.pixel_id) and event_name in self.events

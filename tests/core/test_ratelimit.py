@@ -134,3 +134,18 @@ def test_a_redis_broker_is_used_when_no_limiter_url_is_set(settings, monkeypatch
     monkeypatch.delenv("SALEOR_PLUGINS_REDIS_URL", raising=False)
     settings.CELERY_BROKER_URL = "redis://broker:6379/3"
     assert ratelimit.redis_url() == "redis://broker:6379/3"
+
+
+def test_a_provider_pause_holds_every_slot_of_the_account(account: str) -> None:
+    limiter = ratelimit.Limiter()
+    limiter.pause(account, 30)
+    limiter.pause(account, 1)  # a shorter pause does not cut the longer one short
+    assert 29 < limiter.paused_for(account) <= 30
+    with pytest.raises(RateLimited) as e, limiter.slot(account, RateLimit(per_second=5)):
+        pass
+    assert e.value.retry_after and e.value.retry_after > 29
+    with pytest.raises(RateLimited):
+        limiter.wait_out_pause(account, max_wait=5)
+    assert limiter.paused_for(f"{account}-other") == 0
+    with limiter.slot(f"{account}-other", RateLimit(per_second=5)):
+        pass

@@ -1,4 +1,4 @@
-"""Meta's normalisation rules, against the examples in Meta's customer information docs."""
+"""Ad platforms' normalisation rules (Meta, Google), against the examples in their docs."""
 
 from __future__ import annotations
 
@@ -63,3 +63,40 @@ def test_sha256_is_lower_case_hex_of_utf8() -> None:
     # the SHA-256 of "valéry" encoded as UTF-8, not Latin-1
     assert userdata.sha256("valéry") == hashlib.sha256("valéry".encode()).hexdigest()
     assert userdata.sha256("valéry") != hashlib.sha256("valéry".encode("latin-1")).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        (" Ann.Lee@GMail.com", "annlee@gmail.com"),
+        ("a.b@googlemail.com", "ab@googlemail.com"),
+        ("A.B@Example.com", "a.b@example.com"),  # dots kept outside Gmail
+        ("no-at-sign", ""),
+    ],
+)
+def test_google_email_rules(raw: str, normalised: str) -> None:
+    assert userdata.google_email(raw) == normalised
+
+
+def test_google_phone_is_e164_and_names_keep_letters_only() -> None:
+    assert userdata.google_phone("+33 6 12 34 56 78") == "+33612345678"
+    assert userdata.google_phone("06 12 34 56 78") == ""  # no country code: not sent
+    assert userdata.google_name(" Jean-Luc ") == "jeanluc"
+
+
+def test_google_user_data_hashes_names_and_street_and_leaves_out_empty_values() -> None:
+    data = userdata.google_user_data(
+        email="Ann.Lee@gmail.com", first_name="Ann", street="1  Rue X", city="Lyon", country="fr"
+    )
+    assert data == {
+        "sha256_email_address": [hashlib.sha256(b"annlee@gmail.com").hexdigest()],
+        "address": [
+            {
+                "sha256_first_name": hashlib.sha256(b"ann").hexdigest(),
+                "sha256_street": hashlib.sha256(b"1 rue x").hexdigest(),
+                "city": "lyon",
+                "country": "FR",
+            }
+        ],
+    }
+    assert userdata.google_user_data() == {}

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,9 +16,11 @@ from pytest_httpserver import HTTPServer
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
 
+from ..catalog.builders import CHANNEL, NOW, PAST, product, variant
 from .fake_merchant import FakeMerchant
 
-CHANNEL = "default-channel"
+__all__ = ["CHANNEL", "NOW", "PAST", "product", "variant"]
+
 ACCOUNT = "123456"
 DATA_SOURCE = "777"
 
@@ -80,36 +80,6 @@ def plain_settings(**overrides: Any) -> GoogleMerchantSettings:
         "product_url_template": "https://shop.example.com/p/{slug}?v={variant_id}",
     }
     return GoogleMerchantSettings.parse(raw | overrides, active=False)
-
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-PAST = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def variant(vid: str = "v1", **kw: Any) -> s.Variant:
-    defaults: dict[str, Any] = {
-        "sku": f"SKU-{vid}",
-        "name": f"Size {vid}",
-        "prices": (s.ChannelPrice(CHANNEL, s.Money(Decimal("19.99"), "USD")),),
-        "stocks": (s.Stock("wh", 5),),
-    }
-    return s.Variant(id=vid, **(defaults | kw))
-
-
-def product(pid: str = "p1", variants: tuple[s.Variant, ...] | None = None, **kw: Any) -> s.Product:
-    defaults: dict[str, Any] = {
-        "slug": f"shirt-{pid}",
-        "name": "Cotton shirt",
-        "description": "Soft cotton shirt.",
-        "product_type": "Shirt",
-        "category": "shirts",
-        "category_path": ("apparel", "shirts"),
-        "variants": variants if variants is not None else (variant("v1"),),
-        "listings": (s.ChannelListing(CHANNEL, True, available_for_purchase_at=PAST),),
-        "media": (s.Media("https://img.example.com/a.jpg"),),
-        "attributes": (s.Attribute("brand", "Brand", ("Acme",)),),
-    }
-    return s.Product(id=pid, **(defaults | kw))
 
 
 class MemoryHost:

@@ -20,7 +20,7 @@ SOURCE = f"accounts/{ACCOUNT}/dataSources/{DATA_SOURCE}"
 def bodies(settings: GoogleMerchantSettings, n: int) -> list[dict[str, Any]]:
     variants = tuple(variant(f"v{i}") for i in range(n))
     mapped = map_product(product("p1", variants), settings, CHANNEL, NOW)
-    return [to_product_input(o, settings) for o in mapped.offers]
+    return [to_product_input(o, settings) for o in mapped.items]
 
 
 def test_upserts_go_out_in_one_batch_request_and_land_in_our_data_source(

@@ -81,7 +81,7 @@ def test_tsv_feed_has_a_header_and_one_clean_row_per_variant(
 
 def test_repeated_attributes_repeat_in_xml_and_join_in_tsv() -> None:
     p = product(media=tuple(s.Media(f"https://i/{n}.jpg", sort_order=n) for n in range(3)))
-    offers = map_product(p, plain_settings(), CHANNEL, NOW).offers
+    offers = map_product(p, plain_settings(), CHANNEL, NOW).items
     xml_out, tsv_out = io.StringIO(), io.StringIO()
     writer = feed.XmlFeed(xml_out, "t", "https://x")
     writer.write(offers[0])
@@ -166,7 +166,7 @@ def test_a_control_character_in_any_field_leaves_both_files_well_formed() -> Non
     base = product(variants=(variant(attributes=(s.Attribute("gtin", "G", ("96385074",)),)),),
                    media=(s.Media("https://i/1.jpg"), s.Media("https://i/2.jpg")))  # fmt: skip
     settings = plain_settings(gtin_attribute="gtin", category_mapping="shirts = 212")
-    offer = map_product(base, settings, CHANNEL, NOW).offers[0]
+    offer = map_product(base, settings, CHANNEL, NOW).items[0]
     offer = dataclasses.replace(offer, sale_price=offer.price, sale_starts=NOW, mpn="m",
                                 color="c", size="z", material="w", gender="male",
                                 age_group="adult", availability_date=NOW,

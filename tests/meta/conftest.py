@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,11 +12,13 @@ from pytest_httpserver import HTTPServer
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.meta.settings import MetaSettings
 
+from ..catalog import builders
+from ..catalog.builders import CHANNEL, PAST, money, variant
 from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
 
-CHANNEL = "default-channel"
+__all__ = ["CHANNEL", "PAST", "money", "variant"]
+
 META = "saleor_plugins.meta"
-PAST = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -46,37 +47,13 @@ def plain_settings(**overrides: Any) -> MetaSettings:
     return MetaSettings.parse(config(**overrides))
 
 
-def money(amount: str, currency: str = "USD") -> s.Money:
-    return s.Money(Decimal(amount), currency)
-
-
-def variant(vid: str = "v1", **kw: Any) -> s.Variant:
-    defaults: dict[str, Any] = {
-        "sku": f"SKU-{vid}",
-        "name": f"Size {vid}",
-        "prices": (s.ChannelPrice(CHANNEL, money("19.99")),),
-        "stocks": (s.Stock("wh", 5),),
-    }
-    return s.Variant(id=vid, **(defaults | kw))
-
-
 def product(pid: str = "p1", variants: tuple[s.Variant, ...] | None = None, **kw: Any) -> s.Product:
-    defaults: dict[str, Any] = {
-        "slug": f"shirt-{pid}",
-        "name": "Cotton shirt",
-        "description": "Soft cotton shirt.",
-        "product_type": "Shirt",
-        "category": "shirts",
-        "category_path": ("apparel", "shirts"),
-        "variants": variants if variants is not None else (variant("v1"),),
-        "listings": (s.ChannelListing(CHANNEL, True, available_for_purchase_at=PAST),),
-        "media": (
-            s.Media("https://img.example.com/a.jpg"),
-            s.Media("https://img.example.com/b.jpg", sort_order=1),
-        ),
-        "attributes": (s.Attribute("brand", "Brand", ("Acme",)),),
-    }
-    return s.Product(id=pid, **(defaults | kw))
+    """The catalog tests' product, with a second image."""
+    media = (
+        s.Media("https://img.example.com/a.jpg"),
+        s.Media("https://img.example.com/b.jpg", sort_order=1),
+    )
+    return builders.product(pid, variants, **({"media": media} | kw))
 
 
 def order(oid: str = "o1", *, age: timedelta = timedelta(minutes=5), **kw: Any) -> s.Order:
@@ -135,16 +112,37 @@ def order(oid: str = "o1", *, age: timedelta = timedelta(minutes=5), **kw: Any) 
     return s.Order(id=oid, **(defaults | kw))
 
 
+def checkout(
+    token: str = "c1",  # noqa: S107 - a checkout token
+    *,
+    age: timedelta = timedelta(minutes=5),
+    **kw: Any,
+) -> s.Checkout:
+    when = datetime.now(UTC) - age
+    line = s.CheckoutLine("v1", "p1", "SKU-v1", "Cotton shirt", 2, money("12.00"))
+    defaults: dict[str, Any] = {
+        "channel": CHANNEL,
+        "email": "Shopper@Example.com",
+        "currency": "USD",
+        "lines": (line,),
+        "total": money("24.00"),
+        "created_at": when,
+        "updated_at": when,
+        "metadata": {"marketing_consent": "true", "meta_fbp": "fb.1.1596403881668.1116446470"},
+    }
+    return s.Checkout(token=token, **(defaults | kw))
+
+
 class MemoryHost:
     products: dict[str, s.Product] = {}
     orders: dict[str, s.Order] = {}
+    checkouts: dict[str, s.Checkout] = {}
 
     def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
-        if object_type == "product":
-            return self.products.get(object_id)
-        if object_type == "order":
-            return self.orders.get(object_id)
-        return None
+        sources: dict[str, dict[str, Any]] = {
+            "product": self.products, "order": self.orders, "checkout": self.checkouts,
+        }  # fmt: skip
+        return sources.get(object_type, {}).get(object_id)
 
     def iter_objects(self, object_type: str, channel: str, *, page_size: int = 500) -> Any:
         source = self.products if object_type == "product" else {}
@@ -175,9 +173,7 @@ def store(transactional_db: None, graph: FakeGraph, settings: Any) -> Iterator[t
     if not registry.plugin_manager().is_registered(connector):
         registry.register(connector)
     install(META, CHANNEL, **config())
-    MemoryHost.products = {}
-    MemoryHost.orders = {}
+    MemoryHost.products, MemoryHost.orders, MemoryHost.checkouts = {}, {}, {}
     yield MemoryHost
-    MemoryHost.products = {}
-    MemoryHost.orders = {}
+    MemoryHost.products, MemoryHost.orders, MemoryHost.checkouts = {}, {}, {}
     get_host.cache_clear()

@@ -64,6 +64,11 @@ class FakeGraph:
     problems: list[str] = field(default_factory=list)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: calls the business use case allows in its window (None: no limit); every answer
+    #: reports the share used in X-Business-Use-Case-Usage, as Meta does, and a call past
+    #: the budget is refused (code 80014) with the time to regain access
+    budget: int | None = None
+    used: int = 0
 
     @property
     def items(self) -> dict[str, dict[str, Any]]:
@@ -100,6 +105,31 @@ class FakeGraph:
         return {k: v[-1] for k, v in parsed.items()}
 
     def handle(self, request: Request) -> Response:
+        if self.budget is None:
+            return self.route(request)
+        object_id = request.path.split("/", 2)[2].partition("/")[0]
+        with self.lock:
+            self.used += 1
+            over = self.used > self.budget
+            share = min(100, round(self.used * 100 / self.budget))
+        if over:
+            self.calls["refused_for_usage"] += 1
+            response = self.error(400, 80014, "There have been too many calls")
+        else:
+            response = self.route(request)
+        usage = {
+            "type": "catalog_management",
+            "call_count": share,
+            "total_cputime": share // 2,
+            "total_time": share // 2,
+            "estimated_time_to_regain_access": 5 if over else 0,
+        }
+        response.headers["X-Business-Use-Case-Usage"] = json.dumps({object_id: [usage]})
+        response.headers["X-App-Usage"] = json.dumps({"call_count": 1, "total_time": 1,
+                                                      "total_cputime": 1})  # fmt: skip
+        return response
+
+    def route(self, request: Request) -> Response:
         if "access_token" in request.args:
             self.problems.append("token sent in the URL")
         auth = request.headers.get("Authorization", "")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
 from werkzeug import Response
 
 from saleor_plugins.core.errors import AuthenticationError, PermanentError, RateLimited
+from saleor_plugins.core.integration import RateLimit
+from saleor_plugins.core.ratelimit import limiter
 from saleor_plugins.meta import client as meta_client
 from saleor_plugins.meta.client import MetaClient, chunks
 
@@ -70,3 +73,62 @@ def test_rate_limit_codes_and_the_usage_header_ask_to_wait(graph: FakeGraph) -> 
     with pytest.raises(RateLimited) as e:
         MetaClient(TOKEN).items_batch(CATALOG, [{"method": "DELETE", "data": {"id": "x"}}])
     assert e.value.retry_after == 300
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"X-Business-Use-Case-Usage": json.dumps({CATALOG: [{"call_count": 40}]})}, 0),
+        ({"X-Business-Use-Case-Usage": json.dumps({CATALOG: [{"call_count": 80}]})}, 12),
+        ({"X-Business-Use-Case-Usage": json.dumps({PIXEL: [{"total_time": 120}]})}, 60),
+        (
+            {"X-Business-Use-Case-Usage": json.dumps(
+                {CATALOG: [{"call_count": 10, "estimated_time_to_regain_access": 5}]}
+            )},
+            300,
+        ),
+        ({"X-App-Usage": json.dumps({"call_count": 90, "total_time": 10})}, 36),
+        ({"X-Ad-Account-Usage": json.dumps({"acc_id_util_pct": 100, "reset_time_duration": 120})},
+         120),
+        ({"X-Business-Use-Case-Usage": "not json", "X-App-Usage": "[1]"}, 0),
+        ({}, 0),
+    ],
+    ids=["low", "80%", "over 100%", "regain in 5 min", "app 90%", "ad account reset", "junk",
+         "none"],
+)  # fmt: skip
+def test_usage_headers_give_the_wait(headers: dict[str, str], wait: float) -> None:
+    assert meta_client.usage_wait(headers) == pytest.approx(wait)
+
+
+def test_calls_slow_down_before_meta_refuses(graph: FakeGraph) -> None:
+    """Meta reports its usage on every answer: past 75 % of the budget the account is paused,
+    so the next call (from any client, or a delivery slot, of that account) waits or is
+    retried later instead of being refused."""
+    graph.budget = 5
+    account = f"meta:test:{uuid.uuid4().hex[:8]}"
+    client = MetaClient(TOKEN, account=account, max_wait=0)
+    sent = 0
+    with pytest.raises(RateLimited) as e:
+        for _ in range(10):
+            client.check(CATALOG, "")
+            sent += 1
+    assert sent == 4 and graph.used == 4  # 80 % reported by the fourth answer: no fifth call
+    assert e.value.provider == "limiter" and e.value.retry_after and e.value.retry_after > 0
+    assert graph.calls["refused_for_usage"] == 0
+    with pytest.raises(RateLimited):
+        MetaClient(TOKEN, account=account, max_wait=0).check("", PIXEL)
+    with pytest.raises(RateLimited), limiter.slot(account, RateLimit(per_second=10), max_wait=0.1):
+        pass
+    assert graph.used == 4
+    # another account of the same installation's workers is not held back
+    MetaClient(TOKEN, account=f"{account}-other", max_wait=0).check(CATALOG, "")
+
+
+def test_a_refusal_for_usage_pauses_the_account_for_metas_time(graph: FakeGraph) -> None:
+    graph.budget = 1
+    MetaClient(TOKEN).check(CATALOG, "")  # a client keyed to no account used the budget up
+    account = f"meta:test:{uuid.uuid4().hex[:8]}"
+    with pytest.raises(RateLimited) as e:
+        MetaClient(TOKEN, account=account, max_wait=0).check(CATALOG, "")
+    assert e.value.retry_after == 300
+    assert 290 < limiter.paused_for(account) <= 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from saleor_plugins.core import delivery, ledger, outbox
@@ -9,7 +10,7 @@ from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Circuit, Job, JobStatus
 from saleor_plugins.meta.connector import MetaIntegration
 
-from .conftest import CHANNEL, META, MemoryHost, order, product, variant
+from .conftest import CHANNEL, META, MemoryHost, checkout, order, product, variant
 from .fake_graph import FakeGraph
 
 TARGET = [(META, CHANNEL)]
@@ -286,3 +287,85 @@ def test_full_sync_keeps_stale_items_when_the_channel_yields_too_little(
     forced = _installation().backfill([], {"extra": {"force": "1"}})
     assert forced is not None and "2 stale items deleted" in forced
     assert set(graph.items) == {"SKU-p1"}
+
+
+# -- checkout events ------------------------------------------------------------------------------
+def _checkout_events_on(events: str = "Purchase, InitiateCheckout, AddPaymentInfo") -> None:
+    from saleor_plugins.demo.store import install
+
+    from .conftest import config
+
+    install(META, CHANNEL, **config(events=events))
+
+
+def _sent(graph: FakeGraph, name: str) -> list[dict[str, object]]:
+    return [e for e in graph.events if e["event_name"] == name]
+
+
+def test_checkout_events_are_off_unless_the_merchant_enables_them(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    store.checkouts["c1"] = checkout("c1")
+    assert run(EventType.CHECKOUT_UPSERTED, "c1").outcome == "succeeded"
+    assert graph.calls["events"] == 0 and "checkout events are off" in _details()
+
+
+def test_initiate_checkout_once_then_add_payment_info_once_payment_details_are_given(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    _checkout_events_on()
+    store.checkouts["c1"] = checkout("c1")
+    assert run(EventType.CHECKOUT_UPSERTED, "c1", version="1").outcome == "succeeded"
+    assert run(EventType.CHECKOUT_UPSERTED, "c1", version="2").outcome == "succeeded"
+    [initiate] = _sent(graph, "InitiateCheckout")
+    assert initiate["event_id"] == "checkout-c1-initiate"
+    assert initiate["custom_data"] == {  # type: ignore[comparison-overlap]
+        "currency": "USD", "value": 24.0, "content_type": "product", "content_ids": ["SKU-v1"],
+        "contents": [{"id": "SKU-v1", "quantity": 2, "item_price": 12.0}], "num_items": 2,
+    }  # fmt: skip
+    user = initiate["user_data"]
+    assert user == {  # type: ignore[comparison-overlap]
+        "em": [hashlib.sha256(b"shopper@example.com").hexdigest()],
+        "fbp": "fb.1.1596403881668.1116446470",
+    }
+    assert _sent(graph, "AddPaymentInfo") == [] and "no payment information yet" in _details()
+
+    paid = checkout("c1", metadata={"marketing_consent": "true", "meta_payment_info_added": "1"})
+    store.checkouts["c1"] = paid
+    run(EventType.CHECKOUT_UPSERTED, "c1", version="3")
+    run(EventType.CHECKOUT_UPSERTED, "c1", version="4")
+    assert [e["event_id"] for e in _sent(graph, "AddPaymentInfo")] == ["checkout-c1-payment"]
+    assert len(_sent(graph, "InitiateCheckout")) == 1
+    assert ledger.held(META, CHANNEL, "add_payment_info", ["c1"]) == {"c1": "checkout-c1-payment"}
+
+
+def test_checkout_events_follow_consent_and_the_seven_day_rule(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    _checkout_events_on()
+    store.checkouts["no"] = checkout("no", metadata={"marketing_consent": "no"})
+    store.checkouts["old"] = checkout("old", age=timedelta(days=8))
+    store.checkouts["empty"] = checkout("empty", lines=())
+    for token in ("no", "old", "empty"):
+        run(EventType.CHECKOUT_UPSERTED, token)
+    assert graph.calls["events"] == 0
+    text = _details()
+    assert "no consent" in text and "over 7 days ago" in text and "no lines" in text
+
+
+def test_due_checkout_jobs_of_the_channel_go_in_one_request(
+    store: type[MemoryHost], graph: FakeGraph
+) -> None:
+    _checkout_events_on(events="InitiateCheckout")
+    tokens = [f"c{n}" for n in range(5)]
+    for token in tokens:
+        store.checkouts[token] = checkout(token)
+    ids = [outbox.emit(EventType.CHECKOUT_UPSERTED, t, TARGET)[0] for t in tokens]
+    assert delivery.deliver(ids[0]).outcome == "succeeded"
+    assert graph.calls["events"] == 1
+    assert sorted(e["event_id"] for e in graph.events) == sorted(
+        f"checkout-{t}-initiate" for t in tokens
+    )
+    assert set(Job.objects.filter(id__in=ids).values_list("status", flat=True)) == {
+        JobStatus.SUCCEEDED
+    }

@@ -11,7 +11,7 @@ from saleor_plugins.meta import feed
 
 from .conftest import CHANNEL, plain_settings, product, variant
 
-TOKEN = "feed-token-0123456789abcdefghij"
+TOKEN = "feed-token-0123456789abcdefghij-klmno"
 
 
 def test_one_row_per_listable_variant_with_the_sync_fields() -> None:
@@ -39,13 +39,3 @@ def test_only_the_feed_token_opens_the_feed() -> None:
     basic = "Basic " + base64.b64encode(f"meta:{TOKEN}".encode()).decode()
     assert feed.authorised(settings, {}, basic)
     assert not feed.authorised(plain_settings(), {"token": ""}, "")  # no token: no feed
-
-
-def test_a_short_feed_token_is_refused() -> None:
-    import pytest
-
-    from saleor_plugins.core.settings import SettingsErrors
-
-    with pytest.raises(SettingsErrors) as e:
-        plain_settings(feed_token="short-token-123")
-    assert "feed_token" in e.value.errors

@@ -9,7 +9,7 @@ from saleor_plugins.core import snapshots as s
 from saleor_plugins.meta import mapping
 from saleor_plugins.meta.settings import ContentIdRule, PurchaseOn
 
-from .conftest import CHANNEL, PAST, money, order, plain_settings, product, variant
+from .conftest import CHANNEL, money, order, plain_settings, product, variant
 
 NOW = datetime.now(UTC)
 
@@ -40,15 +40,8 @@ def test_one_item_per_variant_with_the_required_fields() -> None:
         "brand": "Acme",
         "item_group_id": "p1",
         "additional_image_link": ["https://img.example.com/b.jpg"],
+        "product_type": "apparel > shirts",
     }
-
-
-def test_availability_follows_stock_and_preorder() -> None:
-    none = variant("a", stocks=(s.Stock("wh", 2, allocated=2),))
-    untracked = variant("b", stocks=(), track_inventory=False)
-    pre = variant("c", preorder=True)
-    found = items(product("p1", (none, untracked, pre)))
-    assert [i["availability"] for i in found.items] == ["out of stock", "in stock", "preorder"]
 
 
 def test_a_running_sale_gives_sale_price_and_its_window() -> None:
@@ -64,27 +57,6 @@ def test_a_running_sale_gives_sale_price_and_its_window() -> None:
         CHANNEL, money("20"), discounted_price=money("15"), sale_ends=NOW - timedelta(hours=1)
     )
     assert "sale_price" not in items(product("p1", (variant("a", prices=(ended,)),))).items[0]
-
-
-def test_variants_without_price_or_image_are_left_out_with_the_reason() -> None:
-    found = items(product("p1", (variant("a", prices=()), variant("b")), media=()))
-    assert found.items == []
-    assert found.skipped == [("SKU-a", "no price"), ("SKU-b", "no image")]
-
-
-def test_an_unpublished_or_unlisted_product_lists_nothing() -> None:
-    hidden = (s.ChannelListing(CHANNEL, False, available_for_purchase_at=PAST),)
-    assert items(product("p1", listings=hidden)).items == []
-    assert items(product("p1", listings=())).skipped == [("SKU-v1", "not listed")]
-    later = (s.ChannelListing(CHANNEL, True, available_for_purchase_at=NOW + timedelta(days=1)),)
-    assert items(product("p1", listings=later)).skipped == [
-        ("SKU-v1", "not available for purchase")
-    ]
-
-
-def test_brand_falls_back_to_the_default_brand() -> None:
-    item = items(product("p1", attributes=()), default_brand="House").items[0]
-    assert item["brand"] == "House"
 
 
 def test_purchase_event_fields() -> None:
@@ -144,12 +116,3 @@ def test_the_storefront_can_give_the_event_source_url() -> None:
     event, _ = mapping.purchase_event(o, plain_settings(), NOW)
     assert event is not None and event["event_source_url"] == "https://shop.example.com/thanks"
     assert "fbp" not in event["user_data"]
-
-
-def test_the_deepest_mapped_category_gives_the_google_category() -> None:
-    mapping = "apparel = 166\nshirts = Apparel & Accessories > Clothing > Shirts & Tops"
-    item = items(product("p1"), category_mapping=mapping).items[0]
-    assert item["google_product_category"] == "Apparel & Accessories > Clothing > Shirts & Tops"
-    only_parent = items(product("p1"), category_mapping="Apparel = 166").items[0]
-    assert only_parent["google_product_category"] == "166"
-    assert "google_product_category" not in items(product("p1")).items[0]

@@ -192,7 +192,7 @@ def test_the_dashboard_shows_a_refused_token_beside_its_field(
 
 
 def test_the_csv_feed_is_served_only_with_its_token(client, graph, channel_USD, product_with_image):  # type: ignore[no-untyped-def]
-    token = "feed-token-0123456789abcdefghij"
+    token = "feed-token-0123456789abcdefghij-klmno"  # 32 to 128 characters
     config = {
         "access_token": TOKEN,
         "catalog_id": CATALOG,
