@@ -49,7 +49,7 @@ def _vote_hook(hook_name: str):  # type: ignore[no-untyped-def]
     def method(
         self: IntegrationPlugin, obj: Any, *args: Any, previous_value: Any = None, **kwargs: Any
     ) -> Any:
-        if event in self.integration.subscribes and self.channel is not None:
+        if event in self.integration.subscribes and self.channel is not None and self._wants(event):
             votes.vote(
                 hook_name,
                 event,
@@ -93,6 +93,18 @@ class IntegrationPlugin(BasePlugin):
                 "circuit is open because the provider refused the credentials.",
             },
         }
+
+    def _wants(self, event: Any) -> bool:
+        """Whether this channel's settings need jobs for an optional event (parsed once per
+        configuration content; an unparsable one votes, and its job says what is wrong)."""
+        if event not in self.integration.optional_events:
+            return True
+        items = [i for i in self.configuration if i.get("name") != STATUS_FIELD]
+        try:
+            settings = self.integration.settings_class.from_configuration(items, active=True)
+        except SettingsErrors:
+            return True
+        return self.integration.wants(event, settings)
 
     # -- configuration ------------------------------------------------------------------
     @classmethod

@@ -70,6 +70,15 @@ class Integration:
     subscribes: ClassVar[frozenset[EventType]] = frozenset()
     customer_route: ClassVar[CustomerRoute] = CustomerRoute.ENGAGED
     rate_limit: ClassVar[RateLimit | None] = None
+    #: Subscribed events a channel needs only with some settings (see :meth:`wants`).
+    optional_events: ClassVar[frozenset[EventType]] = frozenset()
+
+    @classmethod
+    def wants(cls, event: EventType, settings: ChannelSettings) -> bool:
+        """Whether a channel with these settings needs jobs for ``event``, one of
+        :attr:`optional_events` (say no, and its hooks write no job there). Asked in the
+        request for every such event: no I/O."""
+        return True
 
     def __init__(self, settings: ChannelSettings, *, channel: str, host: Host) -> None:
         self.settings = settings

@@ -27,6 +27,7 @@ from ..core.errors import AuthenticationError, IntegrationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
+from ..core.settings import ChannelSettings
 from . import catalog, fullsync
 from .client import MAX_EVENTS, MetaClient
 from .mapping import checkout_event, event_id, purchase_event
@@ -72,10 +73,17 @@ class MetaIntegration(Integration):
         }
     )
     rate_limit = RateLimit(per_second=10, concurrency=4)
+    #: a channel with InitiateCheckout and AddPaymentInfo off writes no checkout job
+    optional_events = frozenset({EventType.CHECKOUT_UPSERTED})
     #: other due product jobs of the channel sent in the same items_batch as the one delivered
     COMPANIONS: ClassVar[int] = 499
 
     settings: MetaSettings
+
+    @classmethod
+    def wants(cls, event: EventType, settings: ChannelSettings) -> bool:
+        assert isinstance(settings, MetaSettings)
+        return any(settings.sends(name) for name in CHECKOUT_EVENTS)
 
     def account_key(self) -> str:
         return f"meta:{self.settings.catalog_id}:{self.settings.pixel_id}"

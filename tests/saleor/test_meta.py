@@ -211,3 +211,33 @@ def test_the_csv_feed_is_served_only_with_its_token(client, graph, channel_USD, 
     assert text.splitlines()[0].startswith("id,title,description,availability")
     assert (variant.sku or str(variant.pk)) in text
     assert graph.calls["items_batch"] == 0  # a feed read calls nothing at Meta
+
+
+CHECKOUT_EMAIL_UPDATE = """
+mutation($id: ID, $email: String!) {
+  checkoutEmailUpdate(id: $id, email: $email) { errors { field message } }
+}
+"""
+
+
+@pytest.mark.parametrize("events", ["Purchase", "Purchase, InitiateCheckout"])
+def test_a_checkout_change_writes_a_meta_job_only_where_checkout_events_are_on(
+    user_api_client, checkout_with_item, graph, channel_USD, events
+):  # type: ignore[no-untyped-def]
+    config = {
+        "access_token": TOKEN,
+        "catalog_id": CATALOG,
+        "pixel_id": PIXEL,
+        "product_url_template": "https://shop.example.com/{slug}",
+        "storefront_url": "https://shop.example.com",
+        "events": events,
+    }
+    enable(META, channel_USD, config)
+    variables = {
+        "id": graphene.Node.to_global_id("Checkout", checkout_with_item.pk),
+        "email": "ann@example.com",
+    }
+    data = get_graphql_content(user_api_client.post_graphql(CHECKOUT_EMAIL_UPDATE, variables))
+    assert data["data"]["checkoutEmailUpdate"]["errors"] == []
+    jobs = Job.objects.filter(integration=META, event="checkout_upserted")
+    assert jobs.count() == (1 if "InitiateCheckout" in events else 0)
