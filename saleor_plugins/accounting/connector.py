@@ -12,21 +12,25 @@ from typing import Any, ClassVar
 from ..core import ledger
 from ..core import snapshots as s
 from ..core.events import EventType
-from ..core.integration import CustomerRoute, Integration, JobContext, Outcome
+from ..core.integration import CustomerRoute, JobContext, Outcome
 from . import booking, build
 from .documents import CreditNote
+from .payouts import PAYOUT_EVENTS, PayoutBooking
 
-EVENTS = frozenset(
-    {
-        EventType.ORDER_CREATED,
-        EventType.ORDER_PAID,
-        EventType.ORDER_REFUNDED,
-        EventType.ORDER_CANCELLED,
-    }
+EVENTS = (
+    frozenset(
+        {
+            EventType.ORDER_CREATED,
+            EventType.ORDER_PAID,
+            EventType.ORDER_REFUNDED,
+            EventType.ORDER_CANCELLED,
+        }
+    )
+    | PAYOUT_EVENTS
 )
 
 
-class AccountingIntegration(Integration):
+class AccountingIntegration(PayoutBooking):
     subscribes = EVENTS
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")

@@ -127,6 +127,17 @@ class QuickBooksSettings(ChannelSettings):
         help="One 'gateway id = account id' per line, e.g. 'saleor_plugins.stripe = 35'.",
         kind=Kind.MULTILINE,
     )
+    payout_bank_account: str = setting(
+        "",
+        label="Payout bank account",
+        help="Account id Stripe pays out to: each payout is booked as a transfer from the "
+        "Stripe deposit account to it. Empty: payouts are not booked.",
+    )
+    payout_fees_account: str = setting(
+        "",
+        label="Payout fees account",
+        help="Expense account id for Stripe's fees, paid from the Stripe deposit account.",
+    )
 
     @field_validator(
         "guest_customer",
@@ -138,6 +149,8 @@ class QuickBooksSettings(ChannelSettings):
         "default_tax_code",
         "no_tax_code",
         "deposit_account",
+        "payout_bank_account",
+        "payout_fees_account",
     )
     @classmethod
     def _single(cls, value: str) -> str:
@@ -148,6 +161,11 @@ class QuickBooksSettings(ChannelSettings):
     def _maps(cls, value: str) -> str:
         parse_map(value, value_pattern=_ID, what="QuickBooks id")
         return value
+
+    def validate_together(self) -> dict[str, str]:
+        if self.payout_bank_account and not self.payout_fees_account:
+            return {"payout_fees_account": "Set the fees account to book payouts."}
+        return {}
 
     def items(self) -> dict[str, str]:
         return parse_map(self.item_map, value_pattern=_ID, what="QuickBooks id")

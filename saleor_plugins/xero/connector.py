@@ -21,6 +21,7 @@ from django.db import transaction
 from ..accounting import booking, build, reconcile
 from ..accounting.connector import AccountingIntegration
 from ..accounting.documents import CreditNote
+from ..accounting.payouts import Fees, Transfer
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
@@ -30,7 +31,7 @@ from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
 from ..core.outbox import emit_many
-from . import mapping
+from . import mapping, payouts
 from .client import INTEGRATION, Element, XeroClient
 from .settings import XeroSettings
 
@@ -96,6 +97,20 @@ class XeroIntegration(AccountingIntegration):
         void = Invoice(invoice_id=held, status="VOIDED")
         self._put("put_invoices", void, f"{order.id}:void")
         return f"invoice {held} voided"
+
+    # -- payouts (accounting/payouts.py decides; xero/payouts.py writes) -----------------------
+    def books_payouts(self) -> bool:
+        return bool(self.settings.payout_bank_account)
+
+    def book_transfer(self, transfer: Transfer) -> str:
+        return self._put(
+            "put_bank_transfers", payouts.transfer(transfer, self.settings), transfer.source_id
+        ).id
+
+    def book_fees(self, fees: Fees) -> str:
+        return self._put(
+            "put_bank_transactions", payouts.fees(fees, self.settings), fees.source_id
+        ).id
 
     def _contact_id(self, order: s.Order) -> str:
         email = (order.email or "").casefold()
