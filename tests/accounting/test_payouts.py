@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
-import stripe
 
 from saleor_plugins.core import delivery, oauth, webhooks
 from saleor_plugins.core.host import Installation, get_host
@@ -32,7 +31,7 @@ from saleor_plugins.xero import client as xero_client
 from saleor_plugins.xero.settings import XeroSettings
 from tests.quickbooks import conftest as qb
 from tests.quickbooks.fake_quickbooks import OTHER_REALM, REALM, FakeQuickBooks
-from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET, make_settings
+from tests.stripe.conftest import RAW_SETTINGS, WEBHOOK_SECRET, make_settings, serving
 from tests.stripe.fake_stripe import FakeStripe, event, make_payout, sign
 from tests.xero import conftest as xero
 from tests.xero.fake_xero import TENANT, FakeXero, dp
@@ -171,13 +170,8 @@ def _quickbooks(fake: FakeQuickBooks) -> Books:
 
 @pytest.fixture
 def stripe_fake() -> Iterator[FakeStripe]:
-    previous = stripe.api_base
-    with FakeStripe(SECRET_KEY) as server:
-        stripe.api_base = server.url
-        try:
-            yield server
-        finally:
-            stripe.api_base = previous
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture(params=["xero", "quickbooks"])
