@@ -15,22 +15,26 @@ from ..core import ledger
 from ..core import snapshots as s
 from ..core.errors import PermanentError
 from ..core.events import EventType
-from ..core.integration import CustomerRoute, Integration, JobContext, Outcome
+from ..core.integration import CustomerRoute, JobContext, Outcome
 from . import backlog, booking, build, operations, summary
 from .documents import CreditNote, Invoice, Payment
+from .payouts import PAYOUT_EVENTS, PayoutBooking
 from .settings import BookingMode
 
-EVENTS = frozenset(
-    {
-        EventType.ORDER_CREATED,
-        EventType.ORDER_PAID,
-        EventType.ORDER_REFUNDED,
-        EventType.ORDER_CANCELLED,
-    }
+EVENTS = (
+    frozenset(
+        {
+            EventType.ORDER_CREATED,
+            EventType.ORDER_PAID,
+            EventType.ORDER_REFUNDED,
+            EventType.ORDER_CANCELLED,
+        }
+    )
+    | PAYOUT_EVENTS
 )
 
 
-class AccountingIntegration(Integration):
+class AccountingIntegration(PayoutBooking):
     subscribes = EVENTS
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")

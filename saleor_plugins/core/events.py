@@ -18,6 +18,7 @@ class ObjectType(StrEnum):
     VOUCHER = "voucher"
     PAYMENT = "payment"
     INBOUND = "inbound"  # a verified provider webhook, stored before processing
+    PAYOUT = "payout"  # a payment provider's payout to the bank (core/payouts.py)
     CHANNEL = "channel"  # whole-channel work: backfill, full sync, status pull
 
 
@@ -37,6 +38,8 @@ class EventType(StrEnum):
     VOUCHER_DELETED = "voucher_deleted"
     WEBHOOK_RECEIVED = "webhook_received"
     CHANNEL_SYNC = "channel_sync"
+    PAYOUT_PAID = "payout_paid"
+    PAYOUT_FAILED = "payout_failed"  # failed or canceled: the money went back to the balance
 
     @property
     def object_type(self) -> ObjectType:
@@ -63,6 +66,8 @@ _OBJECT_TYPE = {
     EventType.VOUCHER_DELETED: ObjectType.VOUCHER,
     EventType.WEBHOOK_RECEIVED: ObjectType.INBOUND,
     EventType.CHANNEL_SYNC: ObjectType.CHANNEL,
+    EventType.PAYOUT_PAID: ObjectType.PAYOUT,
+    EventType.PAYOUT_FAILED: ObjectType.PAYOUT,
 }
 
 # Events carrying "the latest state of this object": a newer one replaces a pending one.

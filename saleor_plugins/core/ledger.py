@@ -133,3 +133,22 @@ def amounts(
     for rows in _batches(integration, channel, object_type, object_ids):
         found.update(rows.values_list("object_id", "amount"))
     return found
+
+
+def claim(integration: str, scope: str, object_type: str, object_id: str, claimant: str) -> str:
+    """Make ``claimant`` the one who writes ``object_id`` in ``scope``, unless one already is.
+
+    Returns the claimant on record: ``claimant`` itself when it is first (or claims
+    again, a retry), another one's name when that one came first. Concurrent claims
+    are decided by the ledger's unique constraint, so exactly one wins. For documents
+    booked once per provider account that several channels reach (``scope``: the
+    account, not a channel).
+    """
+    row, _ = Held.objects.get_or_create(
+        integration=integration,
+        channel=scope,
+        object_type=object_type,
+        object_id=str(object_id),
+        defaults={"provider_id": claimant, "updated_at": timezone.now()},
+    )
+    return row.provider_id

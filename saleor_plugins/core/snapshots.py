@@ -9,7 +9,7 @@ client's business (see :mod:`saleor_plugins.core.money`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -280,6 +280,35 @@ class Voucher:
     used: int = 0
     currency: str = ""  # of a fixed value and of min_spent in this channel
     min_spent: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """A payment provider's transfer of the merchant's balance to their bank, itemised.
+
+    Amounts are in ``currency`` (the payout's), major units: ``charges - refunds - fees +
+    other == amount`` when ``itemised`` (the provider listed the payout's transactions);
+    otherwise only ``amount`` is known. ``fees`` is positive when the provider charged.
+    """
+
+    id: str  # the provider's payout id ("po_...")
+    provider: str  # "stripe"
+    gateway: str  # the payment gateway id the store's payments carry (its clearing account)
+    status: str  # "paid", "failed" or "canceled"
+    currency: str
+    amount: Decimal  # what reaches the bank (for a failed payout: what was to)
+    arrival_date: date
+    charges: Decimal = Decimal(0)
+    refunds: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    other: Decimal = Decimal(0)  # disputes, adjustments, payouts that came back
+    itemised: bool = False
+    transactions: int = 0
+
+    @property
+    def key(self) -> str:
+        """Unique across providers: what ledgers and jobs name the payout by."""
+        return f"{self.provider}:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)

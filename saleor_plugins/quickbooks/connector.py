@@ -27,6 +27,7 @@ from typing import Any
 from ..accounting import booking, build, summary
 from ..accounting.connector import AccountingIntegration
 from ..accounting.documents import CreditNote, Invoice, Payment
+from ..accounting.payouts import Fees, Transfer
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
@@ -34,7 +35,7 @@ from ..core.errors import ConfigurationError, PermanentError, TransientError
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
-from . import mapping
+from . import mapping, payouts
 from .client import BATCH_SIZE, INTEGRATION, QuickBooksClient, provider
 from .settings import QuickBooksSettings, RefundDocument, SaleDocument
 
@@ -103,6 +104,18 @@ class QuickBooksIntegration(AccountingIntegration):
         body = {"Id": doc_id, "SyncToken": sync}
         self._write("Invoice", body, f"{order.id}:void", operation="void")
         return f"invoice {doc_id} voided"
+
+    # -- payouts (accounting/payouts.py decides; quickbooks/payouts.py writes) -----------------
+    def books_payouts(self) -> bool:
+        return bool(self.settings.payout_bank_account)
+
+    def book_transfer(self, transfer: Transfer) -> str:
+        body = payouts.transfer(transfer, self.settings)
+        return str(self._write("Transfer", body, transfer.source_id)["Id"])
+
+    def book_fees(self, fees: Fees) -> str:
+        entity, body = payouts.fees(fees, self.settings)
+        return str(self._write(entity, body, fees.source_id)["Id"])
 
     def _receipt_gateway(self, order: s.Order) -> str | None:
         """The one gateway a sales receipt can deposit to; None when the order needs more."""

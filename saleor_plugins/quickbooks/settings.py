@@ -150,6 +150,17 @@ class QuickBooksSettings(ChannelSettings):
         help="One 'gateway id = account id' per line, e.g. 'saleor_plugins.stripe = 35'.",
         kind=Kind.MULTILINE,
     )
+    payout_bank_account: str = setting(
+        "",
+        label="Payout bank account",
+        help="Account id Stripe pays out to: each payout is booked as a transfer from the "
+        "Stripe deposit account to it. Empty: payouts are not booked.",
+    )
+    payout_fees_account: str = setting(
+        "",
+        label="Payout fees account",
+        help="Expense account id for Stripe's fees, paid from the Stripe deposit account.",
+    )
 
     @field_validator(
         "guest_customer",
@@ -162,6 +173,8 @@ class QuickBooksSettings(ChannelSettings):
         "default_tax_code",
         "no_tax_code",
         "deposit_account",
+        "payout_bank_account",
+        "payout_fees_account",
     )
     @classmethod
     def _single(cls, value: str) -> str:
@@ -182,6 +195,8 @@ class QuickBooksSettings(ChannelSettings):
         errors = summary_conflicts(self.booking_mode, self.invoice_on)
         if self.booking_mode is BookingMode.DAILY_SUMMARY and not self.summary_customer:
             errors["summary_customer"] = "A daily summary needs the customer to book it to."
+        if self.payout_bank_account and not self.payout_fees_account:
+            errors["payout_fees_account"] = "Set the fees account to book payouts."
         return errors
 
     def items(self) -> dict[str, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import stripe
@@ -162,6 +163,22 @@ class StripeClient:
         """The intent's refunds, newest first (Stripe's order), at most 100."""
         page = self.request("get", "/v1/refunds", {"payment_intent": intent_id, "limit": 100})
         return list(page.get("data") or [])
+
+    def balance_transactions(self, payout_id: str) -> Iterator[dict[str, Any]]:
+        """Every balance transaction an automatic payout paid out, page after page.
+
+        What the SDK's ``BalanceTransaction.list(payout=...).auto_paging_iter()`` does
+        (``has_more`` / ``starting_after``, 100 a page), through this client's requestor
+        so the timeout and the per-call key stay ours.
+        """
+        params: dict[str, Any] = {"payout": payout_id, "limit": 100}
+        while True:
+            page = self.request("get", "/v1/balance_transactions", params)
+            data = list(page.get("data") or [])
+            yield from data
+            if not page.get("has_more") or not data:
+                return
+            params = {**params, "starting_after": data[-1]["id"]}
 
     def create_customer(self, params: dict[str, Any], key: str) -> dict[str, Any]:
         return self.request("post", "/v1/customers", params, idempotency_key=key)

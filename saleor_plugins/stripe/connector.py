@@ -22,10 +22,11 @@ from typing import Any, Protocol
 from ..core import webhooks
 from ..core.errors import AuthenticationError, IntegrationError, TransientError
 from ..core.hookspecs import hookimpl
+from ..core.host import Installation
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome, RateLimit
 from ..core.models import InboundEvent
 from ..core.settings import SettingsErrors
-from . import mapping
+from . import mapping, payouts
 from .client import StripeClient
 from .settings import StripeSettings
 from .webhooks import StripeReceiver
@@ -91,6 +92,10 @@ class StripeIntegration(Integration):
         if inbound is None:
             return Outcome(detail="stored event is gone")
         payload: dict[str, Any] = inbound.payload
+        if inbound.event_type in payouts.EVENTS:  # the account's, not a channel's payment
+            return payouts.handle(
+                payload, self._client(), gateway=self.id, channels=self.account_channels()
+            )
         event = mapping.payment_event(payload)
         if event is None:
             return Outcome(detail=f"{inbound.event_type} not handled")
@@ -104,15 +109,23 @@ class StripeIntegration(Integration):
             event = replace(event, refunds=mapping.refunds(listed, event.currency))
         return Outcome(detail=host.apply(self.channel, event), provider_ids=ids)
 
+    def account_channels(self) -> list[str]:
+        """Every channel this Stripe account is active in (a payout is the account's)."""
+        found = {
+            stored.channel
+            for stored in self.host.installations(self.id)
+            if stored.integration == self.id and _account(stored) == self.account_key()
+        }
+        return sorted(found | {self.channel})
+
     def _forward(self, inbound: InboundEvent, channel: str) -> str:
         stored = self.host.installation(self.id, channel)
         if stored is None or not stored.active:
             return f"payment belongs to channel {channel}, where Stripe is not active"
-        try:
-            theirs = StripeSettings.from_configuration(stored.configuration, active=True)
-        except SettingsErrors:
+        account = _account(stored)
+        if account is None:
             return f"payment belongs to channel {channel}, where Stripe is not configured"
-        if f"stripe:{theirs.publishable_key}" != self.account_key():
+        if account != self.account_key():
             return f"payment belongs to channel {channel}, another Stripe account: ignored"
         webhooks.forward(inbound, channel)
         return f"payment belongs to channel {channel}: handed over"
@@ -134,6 +147,17 @@ class StripeIntegration(Integration):
         except IntegrationError as e:
             logger.warning("stripe: cannot check the key now: %s", e)
         return {}
+
+
+def _account(stored: Installation) -> str | None:
+    """The Stripe account of an active installation (None: inactive or not configured)."""
+    if not stored.active:
+        return None
+    try:
+        settings = StripeSettings.from_configuration(stored.configuration, active=True)
+    except SettingsErrors:
+        return None
+    return f"stripe:{settings.publishable_key}"
 
 
 @hookimpl

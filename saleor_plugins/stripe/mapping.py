@@ -219,6 +219,10 @@ HANDLED_EVENTS = (
     "charge.refunded",
     *_REFUND_EVENTS,
     "charge.dispute.created",
+    # payouts, itemised and handed to the accounting integrations (payouts.py)
+    "payout.paid",
+    "payout.failed",
+    "payout.canceled",
 )
 
 
@@ -360,6 +364,10 @@ _KEPT = (
     "refunded",
     "reason",
     "failure_reason",
+    # payouts
+    "arrival_date",
+    "automatic",
+    "failure_code",
 )
 _KEPT_ERROR = ("type", "code", "decline_code", "message")
 

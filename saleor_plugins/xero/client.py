@@ -180,6 +180,8 @@ class XeroClient:
             "Invoices": ("InvoiceID", "InvoiceNumber"),
             "CreditNotes": ("CreditNoteID", "CreditNoteNumber"),
             "Payments": ("PaymentID", "Reference"),
+            "BankTransfers": ("BankTransferID", "Reference"),
+            "BankTransactions": ("BankTransactionID", "Reference"),
         }[kind]
         for element in data.get(kind, []) or []:
             errors = [str(m.get("Message")) for m in element.get("ValidationErrors", []) or []]
@@ -230,3 +232,35 @@ class XeroClient:
         from xero_python.accounting import Payments
 
         return self._write("create_payments", "Payments", Payments(payments=payments), key, tenant)
+
+    def put_bank_transfers(self, transfers: list[Any], key: str, tenant: str) -> list[Element]:
+        from xero_python.accounting import BankTransfers
+
+        wrapper = BankTransfers(bank_transfers=transfers)
+        return self._send("create_bank_transfer", "BankTransfers", wrapper, tenant, key)
+
+    def put_bank_transactions(
+        self, transactions: list[Any], key: str, tenant: str
+    ) -> list[Element]:
+        from xero_python.accounting import BankTransactions
+
+        wrapper = BankTransactions(bank_transactions=transactions)
+        return self._send(
+            "create_bank_transactions",
+            "BankTransactions",
+            wrapper,
+            tenant,
+            key,
+            summarize_errors=False,
+        )
+
+    def _send(
+        self, method: str, kind: str, wrapper: Any, tenant: str, key: str, **params: Any
+    ) -> list[Element]:
+        try:
+            answer = getattr(self.accounting, method)(
+                tenant, wrapper, idempotency_key=key, **params
+            )
+        except Exception as e:
+            raise translate(e) from e
+        return self._elements(answer, kind)

@@ -24,6 +24,7 @@ from typing import Any
 from ..accounting import booking, build, summary
 from ..accounting.connector import AccountingIntegration
 from ..accounting.documents import CreditNote, Invoice, Payment
+from ..accounting.payouts import Fees, Transfer
 from ..accounting.settings import InvoiceOn
 from ..core import ledger, oauth
 from ..core import snapshots as s
@@ -31,7 +32,7 @@ from ..core.errors import ConfigurationError, PermanentError, TransientError
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, RateLimit
 from ..core.models import Connection
-from . import mapping
+from . import mapping, payouts
 from .client import INTEGRATION, Element, XeroClient
 from .settings import XeroSettings
 
@@ -100,6 +101,20 @@ class XeroIntegration(AccountingIntegration):
         void = Invoice(invoice_id=held, status="VOIDED")
         self._put("put_invoices", void, f"{order.id}:void")
         return f"invoice {held} voided"
+
+    # -- payouts (accounting/payouts.py decides; xero/payouts.py writes) -----------------------
+    def books_payouts(self) -> bool:
+        return bool(self.settings.payout_bank_account)
+
+    def book_transfer(self, transfer: Transfer) -> str:
+        return self._put(
+            "put_bank_transfers", payouts.transfer(transfer, self.settings), transfer.source_id
+        ).id
+
+    def book_fees(self, fees: Fees) -> str:
+        return self._put(
+            "put_bank_transactions", payouts.fees(fees, self.settings), fees.source_id
+        ).id
 
     def _contact_id(self, order: s.Order) -> str:
         email = (order.email or "").casefold()

@@ -111,6 +111,17 @@ class XeroSettings(ChannelSettings):
         help="One 'gateway id = account code' per line, e.g. 'saleor_plugins.stripe = 090'.",
         kind=Kind.MULTILINE,
     )
+    payout_bank_account: str = setting(
+        "",
+        label="Payout bank account",
+        help="Bank account code Stripe pays out to: each payout is booked as a transfer from "
+        "the Stripe payment account to it. Empty: payouts are not booked.",
+    )
+    payout_fees_account: str = setting(
+        "",
+        label="Payout fees account",
+        help="Expense account code for Stripe's fees, spent from the Stripe payment account.",
+    )
 
     @field_validator(
         "sales_account",
@@ -119,6 +130,8 @@ class XeroSettings(ChannelSettings):
         "gift_card_account",
         "rounding_account",
         "payment_account",
+        "payout_bank_account",
+        "payout_fees_account",
     )
     @classmethod
     def _account(cls, value: str) -> str:
@@ -149,7 +162,10 @@ class XeroSettings(ChannelSettings):
         return check_timezone(value or "UTC")
 
     def validate_together(self) -> dict[str, str]:
-        return summary_conflicts(self.booking_mode, self.invoice_on)
+        errors = summary_conflicts(self.booking_mode, self.invoice_on)
+        if self.payout_bank_account and not self.payout_fees_account:
+            errors["payout_fees_account"] = "Set the fees account to book payouts."
+        return errors
 
     def accounts(self) -> dict[str, str]:
         return parse_map(self.account_map, value_pattern=_CODE, what="account code")

@@ -14,6 +14,9 @@ What matters to the integration:
 - Tax recalculated by QuickBooks per line from the line's tax code (``Amount`` x the
   code's rate, rounded to the currency), ``Amount`` checked against ``Qty x UnitPrice``,
   duplicate ``DocNumber`` and customer ``DisplayName`` refused with QuickBooks' codes.
+- transfer, purchase (an expense paid from an account) and deposit, checked as QuickBooks
+  does (accounts named, amounts positive, a transfer between two accounts, expense and
+  deposit line details), their ``TotalAmt`` the sum of their lines.
 - 429 with QuickBooks' throttle fault; faults and lost answers to inject.
 """
 
@@ -46,7 +49,12 @@ ENTITIES = {
     "payment": "Payment",
     "creditmemo": "CreditMemo",
     "refundreceipt": "RefundReceipt",
+    # payouts: money moved between accounts, and the provider's fees
+    "transfer": "Transfer",
+    "purchase": "Purchase",
+    "deposit": "Deposit",
 }
+BANKING = ("Transfer", "Purchase", "Deposit")
 SALES = ("SalesReceipt", "Invoice", "CreditMemo", "RefundReceipt")
 
 
@@ -84,6 +92,7 @@ class QuickBooksState:
     drop_next_answer: bool = False
     expires_in: int = 3600
     next_id: int = 100
+    realm_of: dict[str, str] = field(default_factory=dict)  # document id -> company
 
 
 class FakeQuickBooks:
@@ -129,8 +138,40 @@ class FakeQuickBooks:
     def writes(self) -> int:
         return sum(1 for m, p, _ in self.state.requests if m == "POST" and "/v3/" in p)
 
-    def docs(self, entity: str) -> list[dict[str, Any]]:
-        return list(self.state.documents[entity].values())
+    def docs(self, entity: str, realm: str | None = None) -> list[dict[str, Any]]:
+        """The documents of an entity (of one company, if named)."""
+        found = self.state.documents[entity]
+        return [d for i, d in found.items() if realm in (None, self.state.realm_of.get(i))]
+
+
+def _banking_fault(entity: str, item: dict[str, Any]) -> dict | None:
+    """QuickBooks' checks of a transfer, purchase or deposit (None: accepted)."""
+
+    def ref(obj: Any, name: str) -> str:
+        return str(((obj or {}).get(name) or {}).get("value") or "")
+
+    if entity == "Transfer":
+        source, target = ref(item, "FromAccountRef"), ref(item, "ToAccountRef")
+        if not source or not target:
+            return fault("2020", "Required param missing: FromAccountRef/ToAccountRef")
+        if source == target:
+            return fault("6000", "A transfer needs two different accounts")
+        if not Decimal(str(item.get("Amount") or 0)) > 0:
+            return fault("6000", "Amount must be positive")
+        return None
+    account = "AccountRef" if entity == "Purchase" else "DepositToAccountRef"
+    if not ref(item, account):
+        return fault("2020", f"Required param missing: {account}")
+    if entity == "Purchase" and item.get("PaymentType") not in ("Cash", "Check", "CreditCard"):
+        return fault("2020", "Required param missing: PaymentType")
+    detail = "AccountBasedExpenseLineDetail" if entity == "Purchase" else "DepositLineDetail"
+    lines = item.get("Line") or []
+    for line in lines:
+        if line.get("DetailType") != detail or not ref(line.get(detail), "AccountRef"):
+            return fault("2020", f"Required param missing: {detail}.AccountRef")
+        if not Decimal(str(line.get("Amount") or 0)) > 0:
+            return fault("6000", "Line amounts must be positive")
+    return None if lines else fault("2020", "Required param missing: Line")
 
 
 class _Server(ThreadingHTTPServer):
@@ -212,6 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
             replay = self.state.replays.get((realm, request_id)) if request_id else None
             if replay is None:
                 status, answer = self._write(ENTITIES[entity], json.loads(body or b"{}"), query)
+                if status == 200:
+                    self.state.realm_of[answer[ENTITIES[entity]]["Id"]] = realm
                 data = json.dumps(answer).encode()
                 if request_id:
                     self.state.replays[(realm, request_id)] = (status, data)
@@ -291,6 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.next_id += 1
         if entity in SALES:
             self._recalculate(doc)
+        if entity in ("Purchase", "Deposit"):
+            doc["TotalAmt"] = str(sum((Decimal(str(x["Amount"])) for x in doc["Line"]), Decimal(0)))
         if entity == "Payment":
             doc["UnappliedAmt"] = 0
         docs[doc["Id"]] = doc
@@ -298,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _validate(self, entity: str, item: dict[str, Any]) -> dict | None:
         docs = self.state.documents
+        if entity in BANKING:
+            return _banking_fault(entity, item)
         if entity == "Customer":
             name = str(item.get("DisplayName") or "")
             if not name or len(name) > 500:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -33,16 +34,22 @@ def make_settings(**overrides: Any) -> StripeSettings:
     return StripeSettings.parse({**RAW_SETTINGS, **overrides})
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    """A fake Stripe; ``stripe.api_base`` points at it for the test only."""
+@contextmanager
+def serving(secret_key: str = SECRET_KEY) -> Iterator[FakeStripe]:
+    """A fake Stripe; ``stripe.api_base`` points at it while the block runs."""
     previous = stripe.api_base
-    with FakeStripe(SECRET_KEY) as server:
+    with FakeStripe(secret_key) as server:
         stripe.api_base = server.url
         try:
             yield server
         finally:
             stripe.api_base = previous
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -101,6 +102,9 @@ class FakeState:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     attached: dict[str, list[str]] = field(default_factory=dict)  # customer -> pm ids
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payouts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: newest first, as Stripe lists them
+    balance_transactions: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     effects: Counter[str] = field(default_factory=Counter)  # money moved, per kind
@@ -277,6 +281,8 @@ def route(state: FakeState, method: str, path: str, p: dict[str, Any]) -> dict[s
                 if r["payment_intent"] == p.get("payment_intent")
             ]
             return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": found}
+        case "GET", ["balance_transactions"]:
+            return balance_transactions(state, p)
         case "POST", ["customers"]:
             customer = state.sample("customer")
             customer.update(
@@ -585,6 +591,80 @@ def refund(state: FakeState, p: dict[str, Any]) -> dict[str, Any]:
     state.refunds[obj["id"]] = obj
     state.effects["refunded"] += amount
     return obj
+
+
+# -- payouts --------------------------------------------------------------------------------
+def balance_transactions(state: FakeState, p: dict[str, Any]) -> dict[str, Any]:
+    """``GET /v1/balance_transactions``: filtered by payout, paginated as Stripe does."""
+    limit = int(p.get("limit") or 10)
+    if not 1 <= limit <= 100:
+        raise StripeHTTPError(400, "invalid_request_error", "Invalid limit", param="limit")
+    found = [t for t in state.balance_transactions if p.get("payout") in (None, t["_payout"])]
+    if p.get("starting_after"):
+        ids = [t["id"] for t in found]
+        if p["starting_after"] not in ids:
+            raise _missing("balance_transaction", p["starting_after"])
+        found = found[ids.index(p["starting_after"]) + 1 :]
+    page = [{k: v for k, v in t.items() if k != "_payout"} for t in found[:limit]]
+    return {
+        "object": "list",
+        "url": "/v1/balance_transactions",
+        "has_more": len(found) > limit,
+        "data": copy.deepcopy(page),
+    }
+
+
+def make_payout(
+    state: FakeState,
+    *,
+    currency: str = "eur",
+    charges: Sequence[tuple[int, int]] = (),
+    refunds: Sequence[int] = (),
+    other: Sequence[tuple[str, int, int]] = (),
+    automatic: bool = True,
+    status: str = "paid",
+) -> dict[str, Any]:
+    """A payout of ``charges`` ((amount, fee) in minor units) less ``refunds``, plus
+    ``other`` ((reporting category, amount, fee): disputes, fees billed apart...), with
+    its balance transactions. Its amount is the sum of their nets, as at Stripe."""
+    payout_id = state.new_id("po")
+    moves = [("charge", amount, fee) for amount, fee in charges]
+    moves += [("refund", -amount, 0) for amount in refunds] + list(other)
+    for category, amount, fee in moves:
+        txn = state.sample("balance_transaction")
+        txn.update(
+            id=state.new_id("txn"),
+            amount=amount,
+            fee=fee,
+            net=amount - fee,
+            currency=currency,
+            reporting_category=category,
+            type={"charge": "charge", "refund": "refund", "fee": "stripe_fee"}.get(
+                category, "adjustment"
+            ),
+            fee_details=[{"amount": fee, "currency": currency, "type": "stripe_fee"}]
+            if fee
+            else [],
+            _payout=payout_id if automatic else None,
+        )
+        state.balance_transactions.insert(0, txn)
+    obj = state.sample("payout")
+    net = sum(amount - fee for _, amount, fee in moves)
+    obj.update(
+        id=payout_id,
+        amount=net,
+        currency=currency,
+        automatic=automatic,
+        status=status,
+        arrival_date=int(time.time()),
+        balance_transaction=state.new_id("txn"),
+    )
+    own = {**state.sample("balance_transaction"), "id": obj["balance_transaction"]}
+    own.update(amount=-net, fee=0, net=-net, currency=currency, type="payout",
+               reporting_category="payout", _payout=payout_id)  # fmt: skip
+    state.balance_transactions.insert(0, own)
+    state.payouts[payout_id] = obj
+    return copy.deepcopy(obj)
 
 
 # -- webhooks ------------------------------------------------------------------------------

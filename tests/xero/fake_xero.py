@@ -4,8 +4,10 @@ What matters to the integration: PKCE checked at the token endpoint; refresh tok
 rotate on every use, the previous one still accepted for a grace window; revocation;
 ``/connections`` listing tenants; invoices, credit notes, payments and contacts created
 by PUT/POST with ``Idempotency-Key`` replay (the same key returns the first answer);
-``summarizeErrors=false`` per-element validation; Xero's per-line arithmetic (line amount
-= quantity x unit amount rounded to 2 decimals, tax taken as given or computed per line);
+``summarizeErrors=false`` per-element validation; bank transfers and bank transactions
+(payouts) checked against Xero's OpenAPI spec (``spec.py``) and Xero's own rules, per
+organisation (``xero-tenant-id``); Xero's per-line arithmetic (line amount = quantity x
+unit amount rounded to 2 decimals, tax taken as given or computed per line);
 429 with Retry-After and the remaining-quota headers; a latency to simulate.
 """
 
@@ -23,6 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from . import spec
 
 CLIENT_ID = "xero-client-id-0001"
 CLIENT_SECRET = "xero-client-secret-0123456789"
@@ -51,9 +55,17 @@ class XeroState:
         ]
     )
     documents: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {"Invoices": {}, "CreditNotes": {}, "Payments": {}, "Contacts": {}}
+        default_factory=lambda: {
+            "Invoices": {},
+            "CreditNotes": {},
+            "Payments": {},
+            "Contacts": {},
+            "BankTransfers": {},
+            "BankTransactions": {},
+        }
     )
     idempotency: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    tenant_of: dict[str, str] = field(default_factory=dict)  # document id -> organisation
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
     faults: list[tuple[str, int, dict[str, str]]] = field(
         default_factory=list
@@ -104,8 +116,25 @@ class FakeXero:
         with self.state.lock:
             self.state.access.clear()
 
+    def docs(self, kind: str, tenant: str = TENANT) -> list[dict[str, Any]]:
+        """The organisation's documents of a kind."""
+        found = self.state.documents[kind]
+        return [d for i, d in found.items() if self.state.tenant_of.get(i) == tenant]
+
     def count(self, method: str, part: str) -> int:
         return sum(1 for m, p, s in self.state.requests if m == method and part in p and s < 300)
+
+
+ID_FIELDS = {
+    "Invoices": "InvoiceID",
+    "CreditNotes": "CreditNoteID",
+    "Payments": "PaymentID",
+    "Contacts": "ContactID",
+    "BankTransfers": "BankTransferID",
+    "BankTransactions": "BankTransactionID",
+}
+#: the kinds whose bodies are checked against the spec's schema
+SPEC_CHECKED = {"BankTransfers": "BankTransfer", "BankTransactions": "BankTransaction"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -188,7 +217,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if part in path:
                     self.state.faults.pop(i)
                     return self._reply(status, {"Title": "fault", "Status": status}, headers)
-        if self.headers.get("xero-tenant-id") != TENANT:
+        tenant = self.headers.get("xero-tenant-id")
+        if tenant not in {t["tenantId"] for t in self.state.tenants}:
             return self._reply(403, {"Title": "Forbidden", "Detail": "tenant"})
         if self.state.day_remaining <= 0:
             return self._reply(
@@ -223,6 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
                 stored["ValidationErrors"] = [{"Message": m} for m in errors]
             else:
                 stored = self._store(kind, item)
+                self.state.tenant_of[stored[ID_FIELDS[kind]]] = str(tenant)
             results.append(stored)
         if failed and summarize:
             data = json.dumps(
@@ -276,23 +307,39 @@ class _Handler(BaseHTTPRequestHandler):
                 errors.append("Account must be specified")
         if kind == "Contacts" and not item.get("Name"):
             errors.append("The contact name must be specified")
+        if kind in SPEC_CHECKED:
+            errors += spec.errors(SPEC_CHECKED[kind], item) + self._bank_rules(kind, item)
         return errors
+
+    def _bank_rules(self, kind: str, item: dict[str, Any]) -> list[str]:
+        """Xero's rules beyond the schema for the payout documents."""
+        if kind == "BankTransfers":
+            source = (item.get("FromBankAccount") or {}).get("Code")
+            target = (item.get("ToBankAccount") or {}).get("Code")
+            found = [] if source and target else ["Bank account codes must be specified"]
+            if source == target:
+                found.append("The from and to bank accounts must be different")
+            if not Decimal(str(item.get("Amount") or 0)) > 0:
+                found.append("Amount must be greater than zero")
+            return found
+        found = [] if (item.get("Contact") or {}).get("Name") else ["A Contact must be specified"]
+        if not (item.get("BankAccount") or {}).get("Code"):
+            found.append("A bank account must be specified")
+        for line in item.get("LineItems") or []:
+            if not line.get("AccountCode"):
+                found.append("Account code must be specified")
+        return found
 
     def _store(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
         doc = dict(item)
-        id_field = {
-            "Invoices": "InvoiceID",
-            "CreditNotes": "CreditNoteID",
-            "Payments": "PaymentID",
-            "Contacts": "ContactID",
-        }[kind]
+        id_field = ID_FIELDS[kind]
         existing = doc.get(id_field)
         if existing and existing in self.state.documents[kind]:
             merged = {**self.state.documents[kind][existing], **doc}
             doc = merged
         else:
             doc[id_field] = existing or str(uuid.uuid4())
-        if kind in ("Invoices", "CreditNotes"):
+        if kind in ("Invoices", "CreditNotes", "BankTransactions"):
             sub, tax = Decimal(0), Decimal(0)
             for line in doc.get("LineItems") or []:
                 amount, line_tax = xero_total(line)
