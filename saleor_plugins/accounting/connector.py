@@ -13,6 +13,7 @@ from ..core import ledger
 from ..core import snapshots as s
 from ..core.events import EventType
 from ..core.integration import CustomerRoute, Integration, JobContext, Outcome
+from ..core.settings import ChannelSettings
 from . import booking, build
 from .documents import CreditNote
 
@@ -26,7 +27,7 @@ EVENTS = frozenset(
 )
 
 
-class AccountingIntegration(Integration):
+class AccountingIntegration[S: ChannelSettings](Integration[S]):
     subscribes = EVENTS
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")

@@ -38,7 +38,7 @@ def poll_interval() -> float:
     return float(getattr(django_settings, "SALEOR_PLUGINS_META_POLL_SECONDS", 2.0))
 
 
-class MetaIntegration(Integration):
+class MetaIntegration(Integration[MetaSettings]):
     id = INTEGRATION_ID
     name = "Meta (Facebook and Instagram)"
     description = (
