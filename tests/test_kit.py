@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.errors import AuthenticationError
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.http import PolicySession, raise_for_response
 from saleor_plugins.core.integration import Integration, JobContext, Outcome
 from saleor_plugins.core.models import Job
 from saleor_plugins.core.settings import ChannelSettings, Kind, setting
-from saleor_plugins.testing import MemoryHost, ProviderServer, run_job
+from saleor_plugins.testing import MemoryHost, ProviderServer, run_job, samples
 
 CHANNEL = "default-channel"
 KEY = "k_live_0123456789abcdef"
@@ -50,26 +48,11 @@ class Echo(Integration[EchoSettings]):
         return Outcome(status_code=response.status_code, provider_ids={"order": "e_1"})
 
 
-def money(amount: str) -> s.Money:
-    return s.Money(Decimal(amount), "EUR")
-
-
-def order(oid: str = "o1") -> s.Order:
-    zero = money("0")
-    return s.Order(
-        id=oid, number="1", channel=CHANNEL, status="unfulfilled", charge_status="full",
-        currency="EUR", email="a@example.com", lines=(), subtotal_net=money("10"),
-        subtotal_gross=money("12.10"), shipping_net=zero, shipping_gross=zero,
-        total_net=money("10"), total_gross=money("12.10"), total_charged=money("12.10"),
-        total_refunded=zero, discount=zero,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def echo(provide: Any, memory_host: MemoryHost, provider_server: ProviderServer) -> Any:
     provide(Echo)
     memory_host.install(Echo.id, CHANNEL, url=provider_server.url, api_key=KEY)
-    memory_host.put(order())
+    memory_host.put(samples.order("o1", lines=[samples.line("SKU-1", 1, "12.10")]))
     return provider_server
 
 

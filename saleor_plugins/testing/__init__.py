@@ -6,6 +6,7 @@ Everything a connector's test suite needs to run on the real kernel without a Sa
   database per run);
 - :mod:`.fixtures` — pytest fixtures (``pytest_plugins = ["saleor_plugins.testing.fixtures"]``);
 - :class:`MemoryHost` — an in-memory store of snapshots and configurations;
+  :mod:`.samples` builds the snapshots (an order, a customer) with every field filled;
 - :class:`FakeBroker`, :class:`Clock` — Celery's broker and time, under the test's control;
 - :class:`ProviderServer` — a local HTTP provider recording requests, scripted answers;
 - :func:`run_job` — a job through the kernel, returning its sync-log rows;
@@ -31,6 +32,7 @@ _EXPORTS = {
     "run_job": ".kernel",
     "deliver_until_settled": ".kernel",
     "WebhookSecurityCases": ".webhooks",
+    "samples": ".samples",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -39,4 +41,5 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name], __name__), name)
+    module = import_module(_EXPORTS[name], __name__)
+    return module if module.__name__.endswith(f".{name}") else getattr(module, name)

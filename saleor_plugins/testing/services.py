@@ -94,6 +94,6 @@ def redis_url(db: int) -> str:
     return f"{redis_base()}/{db}"
 
 
-def test_database() -> str:
+def database_name() -> str:
     """This run's PostgreSQL test database (pytest-django adds ``_gwN`` per xdist worker)."""
     return os.environ.get("PGTESTDATABASE") or f"test_saleor_plugins_{run_id()}"

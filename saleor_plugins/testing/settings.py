@@ -13,9 +13,9 @@ of its own (``PGTESTDATABASE`` names it instead).
 
 from saleor_plugins.demo.settings import *  # noqa: F403
 from saleor_plugins.demo.settings import DATABASES
-from saleor_plugins.testing.services import redis_url, test_database
+from saleor_plugins.testing.services import redis_url, database_name
 
-DATABASES["default"]["TEST"] = {"NAME": test_database()}
+DATABASES["default"]["TEST"] = {"NAME": database_name()}
 CELERY_BROKER_URL = redis_url(13)
 SALEOR_PLUGINS_REDIS_URL = redis_url(13)
 #: update jobs are delivered at once instead of waiting for later changes
