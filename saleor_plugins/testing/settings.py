@@ -13,7 +13,7 @@ of its own (``PGTESTDATABASE`` names it instead).
 
 from saleor_plugins.demo.settings import *  # noqa: F403
 from saleor_plugins.demo.settings import DATABASES
-from saleor_plugins.testing.services import redis_url, database_name
+from saleor_plugins.testing.services import database_name, redis_url
 
 DATABASES["default"]["TEST"] = {"NAME": database_name()}
 CELERY_BROKER_URL = redis_url(13)
