@@ -18,6 +18,7 @@ from saleor.graphql.tests.utils import get_graphql_content
 from saleor_plugins.core import registry
 from saleor_plugins.core.models import Job
 from saleor_plugins.testing import ProviderServer, deliver_until_settled
+from tests.packages import install_apart
 from tests.saleor.conftest import enable
 from tests.saleor.test_core import PLUGINS_QUERY
 
@@ -32,11 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template's package, built by pip and installed apart (Saleor's env unchanged)."""
     root = tmp_path_factory.mktemp("kit")
     call_command("saleor_plugins_startconnector", "acme_crm", directory=str(root / "acme_crm"))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-         "--no-build-isolation", "--target", str(root / "site"), str(root / "acme_crm")],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+    install_apart(root / "acme_crm", root / "site")
     return root / "site"
 
 
@@ -98,15 +95,3 @@ def test_a_paid_order_is_delivered_to_the_provider(acme, order_with_lines, chann
     assert Decimal(body["total"]) == order_with_lines.total_gross_amount
     assert body["email"] == order_with_lines.get_customer_email()
     assert sent.header("Authorization") == f"Bearer {KEY}"
-
-
-def test_a_guest_orders_customer_has_no_id(order_with_lines):  # type: ignore[no-untyped-def]
-    """A guest is absent as an account (None), not an account whose id is ""."""
-    from saleor_plugins.adapter.host import SaleorHost
-
-    order_with_lines.user = None
-    order_with_lines.user_email = "guest@example.com"
-    order_with_lines.save(update_fields=["user", "user_email"])
-    order = SaleorHost().read("order", str(order_with_lines.pk), order_with_lines.channel.slug)
-    assert order.customer is not None and order.customer.email == "guest@example.com"
-    assert order.customer.id is None
