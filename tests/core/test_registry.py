@@ -74,3 +74,21 @@ def test_the_same_class_registered_twice_is_one_integration(provide: Any) -> Non
     provide(Crm)
     provide(Crm)
     assert registry.integrations()["acme_crm.crm"] is Crm
+
+
+def test_no_connector_narrows_its_settings_by_hand() -> None:
+    """Every integration receives its own settings type: no assert, no type: ignore."""
+    import re
+    from pathlib import Path
+
+    import saleor_plugins
+
+    by_hand = re.compile(r"assert isinstance\((self\.)?settings\b|settings\b.*# type: ignore")
+    found = [
+        f"{path.relative_to(Path(saleor_plugins.__file__).parent)}:{n}"
+        for path in Path(saleor_plugins.__file__).parent.glob("*/*.py")
+        if path.parent.name not in ("core", "adapter")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert found == []
