@@ -1,27 +1,20 @@
-"""Shared fixtures: PostgreSQL through pytest-django, Redis, the sandbox provider."""
+"""Shared fixtures: the test kit's (broker, clock, hosts, provider server), the sandbox."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from saleor_plugins.demo.sandbox import Sandbox
-from tests.services import redis_url
+
+# the same fixtures a third-party connector's suite uses (docs/writing-a-connector.md)
+pytest_plugins = ["saleor_plugins.testing.fixtures"]
 
 SANDBOX_KEY = "sk_sandbox_1234567890abcdef"
 
 # tests/saleor runs inside a real Saleor's settings: `./run saleor-tests` (see its conftest)
 collect_ignore = ["saleor"]
-
-
-@pytest.fixture(autouse=True)
-def _clean_redis() -> Iterator[None]:
-    client = redis.Redis.from_url(redis_url(13))
-    client.flushdb()
-    yield
-    client.flushdb()
 
 
 @pytest.fixture

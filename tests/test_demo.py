@@ -14,7 +14,7 @@ import requests
 
 from saleor_plugins.demo.report import RequestPathProbe
 from saleor_plugins.demo.sandbox import Sandbox
-from tests.services import redis_url, run_id
+from saleor_plugins.testing.services import redis_url, run_id
 
 ROOT = Path(__file__).resolve().parents[1]
 DELIVERY = re.compile(

@@ -57,7 +57,7 @@ def contact(order: s.Order) -> Contact:
         first_name=first,
         last_name=last,
         address=billing,
-        customer_id=customer.id if customer else "",
+        customer_id=customer.id if customer and customer.id else "",
     )
 
 

@@ -16,6 +16,7 @@ from ..core import snapshots as s
 from ..core.errors import PermanentError
 from ..core.events import EventType
 from ..core.integration import CustomerRoute, JobContext, Outcome
+from ..core.settings import ChannelSettings
 from . import backlog, booking, build, operations, summary
 from .documents import CreditNote, Invoice, Payment
 from .payouts import PAYOUT_EVENTS, PayoutBooking
@@ -34,7 +35,7 @@ EVENTS = (
 )
 
 
-class AccountingIntegration(PayoutBooking):
+class AccountingIntegration[S: ChannelSettings](PayoutBooking[S]):
     subscribes = EVENTS
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")

@@ -34,6 +34,7 @@ from ..core import ledger, payouts
 from ..core import snapshots as s
 from ..core.events import EventType
 from ..core.integration import Integration, JobContext, Outcome
+from ..core.settings import ChannelSettings
 
 PAYOUT_EVENTS = frozenset({EventType.PAYOUT_PAID, EventType.PAYOUT_FAILED})
 #: the ledger's word for payout documents (object ids ``<payout key>:<part>``)
@@ -91,7 +92,7 @@ def documents(payout: s.Payout) -> tuple[Transfer, Fees]:
     return transfer, fees
 
 
-class PayoutBooking(Integration):
+class PayoutBooking[S: ChannelSettings](Integration[S]):
     """Payout handlers every accounting integration has (the layer's base extends it).
 
     The ledger scope of a payout is :meth:`account_key`: the organisation.

@@ -9,10 +9,12 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, secrets
+        from . import checks, registry, secrets
 
         secrets.install_log_scrubber()
         checks.register()
+        # every process (API, worker, beat, manage.py) refuses to start on an id clash
+        registry.integrations()
         post_migrate.connect(_install_host, sender=self)
         _write_after_response()
 

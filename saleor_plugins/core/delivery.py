@@ -22,7 +22,7 @@ import logging
 import socket
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -125,14 +125,14 @@ done AS (
 log AS (
   INSERT INTO saleor_plugins_attempt
          (job_id, integration, channel, event, object_type, object_id, outcome,
-          status_code, duration_ms, error, detail, created_at)
+          status_code, duration_ms, error, detail, provider_ids, created_at)
   SELECT %(id)s, %(integration)s, %(channel)s, %(event)s, %(object_type)s, %(object_id)s,
          CASE WHEN EXISTS (SELECT 1 FROM done) THEN %(outcome)s ELSE 'stale' END,
          %(code)s, %(duration)s,
          CASE WHEN EXISTS (SELECT 1 FROM done) THEN %(error)s
               ELSE left('lease lost to another worker, result not recorded (was: '
                         || %(outcome)s || ') ' || %(error)s, 4000) END,
-         %(detail)s, {NOW}),
+         %(detail)s, %(provider_ids)s::jsonb, {NOW}),
 successor AS (
   SELECT s.id, GREATEST(0, EXTRACT(EPOCH FROM s.not_before - {NOW})) AS wait
     FROM saleor_plugins_job AS s JOIN done AS d
@@ -189,6 +189,7 @@ class Result:
     retry_after: float | None = None
     detail: str = ""
     wait_until: datetime | None = None  # circuit: when the channel may call again
+    provider_ids: dict[str, str] = field(default_factory=dict)
 
 
 def claim(job_id: int) -> Claimed | None:
@@ -306,7 +307,8 @@ def _run(job: Claimed) -> Result:
         outcome = installation.handle(job)
     outcome = outcome or Outcome()
     detail = secrets.scrub(outcome.detail)[:2000]
-    return Result("succeeded", status_code=outcome.status_code, detail=detail)
+    ids = {str(k): secrets.scrub(str(v))[:255] for k, v in outcome.provider_ids.items()}
+    return Result("succeeded", status_code=outcome.status_code, detail=detail, provider_ids=ids)
 
 
 def _failed(job: JobContext, error: BaseException) -> Result:
@@ -378,6 +380,7 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> bool:
         outcome=result.outcome,
         duration=max(0, duration_ms),
         detail=result.detail,
+        provider_ids=json.dumps(result.provider_ids),
         succeeded=result.outcome == "succeeded",
         probe_wait=circuit.PROBE_WAIT,
     )

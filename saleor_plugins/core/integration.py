@@ -7,11 +7,12 @@ client, and the handlers the delivery loop calls with a :class:`JobContext`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, get_args, get_origin
 
 from .events import EventType
 from .host import Host
@@ -53,15 +54,44 @@ class JobContext:
 
 @dataclass(slots=True)
 class Outcome:
-    """What a handler reports back; ``detail`` goes to the sync log (scrubbed)."""
+    """What a handler reports back, recorded in the attempt's sync-log row (scrubbed).
+
+    ``detail``: one line for the merchant; ``provider_ids``: what the provider calls the
+    objects it wrote (``{"contact": "c_81"}``), kept in ``Attempt.provider_ids``.
+    """
 
     status_code: int | None = None
     detail: str = ""
     provider_ids: dict[str, str] = field(default_factory=dict)
 
 
-class Integration:
-    """Base class of every connector, built in or third party."""
+#: An integration id: lower-case dotted words, the first one the package's own namespace
+#: (``acme_crm.crm``). It is Saleor's plugin id (``pluginUpdate(id:)``) and the
+#: ``integration`` column of the outbox and the sync log (100 characters at most).
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+ID_MAX_LENGTH = 100
+
+
+def check_id(integration_id: object, where: str) -> None:
+    """Refuse an id that breaks the naming rule (:data:`ID_PATTERN`), naming the class."""
+    if not (
+        isinstance(integration_id, str)
+        and len(integration_id) <= ID_MAX_LENGTH
+        and ID_PATTERN.fullmatch(integration_id)
+    ):
+        raise ValueError(
+            f"{where}: integration id {integration_id!r} must be lower-case dotted words "
+            f"starting with your package's namespace, e.g. 'acme_crm.crm' "
+            f"(at most {ID_MAX_LENGTH} characters)"
+        )
+
+
+class Integration[S: ChannelSettings]:
+    """Base class of every connector, built in or third party.
+
+    Generic over its settings: ``class CrmIntegration(Integration[CrmSettings])`` gives
+    ``self.settings`` the type ``CrmSettings`` and sets ``settings_class`` to it.
+    """
 
     id: ClassVar[str]
     name: ClassVar[str]
@@ -80,7 +110,25 @@ class Integration:
         request for every such event: no I/O."""
         return True
 
-    def __init__(self, settings: ChannelSettings, *, channel: str, host: Host) -> None:
+    settings: S
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__:
+            check_id(cls.id, f"{cls.__module__}.{cls.__qualname__}")
+        declared = _settings_argument(cls)
+        if declared is None:
+            return
+        own = cls.__dict__.get("settings_class")
+        if own is None:
+            cls.settings_class = declared
+        elif not issubclass(own, declared):
+            raise TypeError(
+                f"{cls.__qualname__}: settings_class {own.__name__} is not the "
+                f"{declared.__name__} given to Integration[...]"
+            )
+
+    def __init__(self, settings: S, *, channel: str, host: Host) -> None:
         self.settings = settings
         self.channel = channel
         self.host = host
@@ -127,3 +175,16 @@ class Integration:
     def check_settings(self, timeout: float) -> dict[str, str]:
         """Optional bounded call on save (e.g. verify a key). Return field errors."""
         return {}
+
+
+def _settings_argument(cls: type) -> type[ChannelSettings] | None:
+    """The settings class given as ``Integration[X]`` (or a generic subclass's ``[X]``)."""
+    for base in getattr(cls, "__orig_bases__", ()):
+        origin = get_origin(base)
+        if isinstance(origin, type) and issubclass(origin, Integration):
+            for arg in get_args(base):
+                if isinstance(arg, type) and issubclass(arg, ChannelSettings):
+                    return arg
+                if isinstance(arg, TypeVar):
+                    return None
+    return None

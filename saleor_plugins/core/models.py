@@ -109,6 +109,8 @@ class Attempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     detail = models.TextField(blank=True, default="")  # what the integration reported
+    #: the provider's ids of what this attempt wrote (``Outcome.provider_ids``)
+    provider_ids = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

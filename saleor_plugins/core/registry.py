@@ -10,9 +10,10 @@ from typing import Any
 
 import pluggy
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from . import hookspecs
-from .integration import Integration
+from .integration import Integration, check_id
 
 ENTRY_POINT_GROUP = "saleor_plugins.integrations"
 
@@ -49,16 +50,37 @@ def hook() -> Any:
     return plugin_manager().hook
 
 
+class DuplicateIntegration(ImproperlyConfigured):
+    """Two packages registered different integrations under one id."""
+
+
 @cache
 def integrations() -> dict[str, type[Integration]]:
-    """Every registered integration class by id (first registration of an id wins)."""
+    """Every registered integration class by id.
+
+    Two different classes under one id are refused (:class:`DuplicateIntegration`):
+    the id is the plugin id, the outbox's and the sync log's column, so one connector
+    silently receiving the other's jobs is worse than not starting. Django checks it
+    when the kernel's app is ready, so the API and the worker refuse to start.
+    """
     found: dict[str, type[Integration]] = {}
     for classes in hook().saleor_plugins_integrations():
         for cls in classes:
             if not (isinstance(cls, type) and issubclass(cls, Integration)):
                 raise TypeError(f"{cls!r} is not an Integration subclass")
-            found.setdefault(cls.id, cls)
+            check_id(getattr(cls, "id", None), _name(cls))
+            other = found.setdefault(cls.id, cls)
+            if other is not cls:
+                raise DuplicateIntegration(
+                    f"saleor_plugins: integration id {cls.id!r} is registered twice, by "
+                    f"{_name(other)} and {_name(cls)}; rename one (ids are "
+                    "'<your package>.<name>') or uninstall one of the packages"
+                )
     return found
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def get_integration(integration_id: str) -> type[Integration] | None:

@@ -35,7 +35,8 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class Customer:
-    id: str
+    #: the customer's account id; None for a guest (an order placed without an account)
+    id: str | None
     email: str
     first_name: str = ""
     last_name: str = ""

@@ -33,11 +33,10 @@ class SandboxSettings(ChannelSettings):
         return value.rstrip("/")
 
 
-class SandboxIntegration(Integration):
+class SandboxIntegration(Integration[SandboxSettings]):
     id = "saleor_plugins.sandbox"
     name = "Sandbox provider"
     description = "A local provider for the demo and the tests."
-    settings_class = SandboxSettings
     subscribes = frozenset(
         {
             EventType.ORDER_CREATED,
@@ -51,17 +50,16 @@ class SandboxIntegration(Integration):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        assert isinstance(self.settings, SandboxSettings)
         self.session = PolicySession("sandbox", timeout=self.timeout)
         self.session.headers["Authorization"] = f"Bearer {self.settings.secret('api_key')}"
 
     def account_key(self) -> str:
-        return f"sandbox:{self.settings.endpoint}"  # type: ignore[attr-defined]
+        return f"sandbox:{self.settings.endpoint}"
 
     def _send(
         self, method: str, path: str, job: JobContext, body: dict[str, Any] | None = None
     ) -> Outcome:
-        url = f"{self.settings.endpoint}{path}"  # type: ignore[attr-defined]
+        url = f"{self.settings.endpoint}{path}"
         response = self.session.request(
             method, url, json=body, headers={"Idempotency-Key": job.idempotency_key}
         )

@@ -20,12 +20,13 @@ INSTALLED_APPS = [
     "saleor_plugins.demo",
 ]
 # As Saleor does: every plugin registered under the "saleor.plugins" entry-point group is a
-# Django app (integrations registered by entry point import their models with the kernel).
-INSTALLED_APPS += [
-    ep.name
-    for ep in entry_points(group="saleor.plugins")
-    if ep.name.startswith("saleor_plugins.") and ep.name not in INSTALLED_APPS
-]
+# Django app, ours and third parties' alike, so a connector package's models are migrated
+# here as they are in Saleor.
+INSTALLED_APPS += list(
+    dict.fromkeys(
+        ep.name for ep in entry_points(group="saleor.plugins") if ep.name not in INSTALLED_APPS
+    )
+)
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",

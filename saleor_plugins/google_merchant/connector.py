@@ -26,7 +26,7 @@ from .sync import INTEGRATION_ID, Plan, plan_deletion, plan_product
 PRODUCT_EVENTS = (EventType.PRODUCT_UPSERTED, EventType.PRODUCT_DELETED)
 
 
-class GoogleMerchantIntegration(Integration):
+class GoogleMerchantIntegration(Integration[GoogleMerchantSettings]):
     id = INTEGRATION_ID
     name = "Google Merchant Center"
     description = (

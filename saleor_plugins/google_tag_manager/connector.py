@@ -103,7 +103,7 @@ def sample_order(channel: str, now: datetime) -> s.Order:
     )
 
 
-class GoogleTagManagerIntegration(Integration):
+class GoogleTagManagerIntegration(Integration[GoogleTagManagerSettings]):
     id = INTEGRATION_ID
     name = "Google Tag Manager and GA4"
     description = (

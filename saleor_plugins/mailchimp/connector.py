@@ -29,7 +29,7 @@ _known_lock = threading.Lock()
 FINAL = frozenset({"unsubscribed", "cleaned"})
 
 
-class MailchimpIntegration(Integration):
+class MailchimpIntegration(Integration[MailchimpSettings]):
     id = "saleor_plugins.mailchimp"
     name = "Mailchimp"
     description = (
@@ -59,7 +59,6 @@ class MailchimpIntegration(Integration):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        assert isinstance(self.settings, MailchimpSettings)
         self.cfg: MailchimpSettings = self.settings
         self.client = MailchimpClient(self.cfg.secret("api_key"))
         self.store_id = self.cfg.store_for(self.channel)

@@ -55,7 +55,7 @@ def _said(found: tuple[list[dict[str, Any]], list[str]] | None) -> str:
     return "; ".join([*sent, *notes]) or "nothing to send"
 
 
-class MetaIntegration(Integration):
+class MetaIntegration(Integration[MetaSettings]):
     id = INTEGRATION_ID
     name = "Meta (Facebook and Instagram)"
     description = (

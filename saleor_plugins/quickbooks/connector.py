@@ -48,7 +48,7 @@ def request_id(realm: str, channel: str, source_id: str, body: Any) -> str:
     return "sp" + hashlib.sha256(f"{realm}|{channel}|{source_id}|{text}".encode()).hexdigest()[:40]
 
 
-class QuickBooksIntegration(AccountingIntegration):
+class QuickBooksIntegration(AccountingIntegration[QuickBooksSettings]):
     id = INTEGRATION
     name = "QuickBooks Online"
     description = "Orders, payments and refunds booked in QuickBooks once, to the cent."

@@ -60,7 +60,7 @@ def payment_host() -> PaymentHost:
     return _host
 
 
-class StripeIntegration(Integration):
+class StripeIntegration(Integration[StripeSettings]):
     id = PLUGIN_ID
     name = "Stripe"
     description = (
@@ -77,7 +77,6 @@ class StripeIntegration(Integration):
 
     def account_key(self) -> str:
         settings = self.settings
-        assert isinstance(settings, StripeSettings)
         return f"stripe:{settings.publishable_key}"
 
     def on_webhook_received(self, job: JobContext) -> Outcome:
@@ -132,13 +131,11 @@ class StripeIntegration(Integration):
 
     def _client(self) -> StripeClient:
         settings = self.settings
-        assert isinstance(settings, StripeSettings)
         return StripeClient(settings.secret("secret_key"))
 
     def check_settings(self, timeout: float) -> dict[str, str]:
         """Verify the secret key with one bounded read (no write)."""
         settings = self.settings
-        assert isinstance(settings, StripeSettings)
         client = StripeClient(settings.secret("secret_key"), timeout=(timeout, timeout))
         try:
             client.request("get", "/v1/webhook_endpoints", {"limit": 1})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
 
 import stripe
 
@@ -30,9 +29,8 @@ HEADER = "stripe-signature"
 
 class StripeReceiver:
     def verify(
-        self, settings: Any, *, path: str, body: bytes, headers: Mapping[str, str]
+        self, settings: StripeSettings, *, path: str, body: bytes, headers: Mapping[str, str]
     ) -> list[VerifiedEvent]:
-        assert isinstance(settings, StripeSettings)
         header = headers.get(HEADER) or headers.get("Stripe-Signature")
         if not header:
             raise Rejected("missing Stripe-Signature header")

@@ -47,7 +47,7 @@ def write_key(channel: str, source_id: str, body: Any) -> str:
     return f"sp-{digest[:48]}"
 
 
-class XeroIntegration(AccountingIntegration):
+class XeroIntegration(AccountingIntegration[XeroSettings]):
     id = INTEGRATION
     name = "Xero"
     description = "Orders, payments and refunds booked in Xero once, to the cent, per channel."

@@ -36,9 +36,8 @@ from saleor_plugins.demo import store
 from saleor_plugins.demo.connector import SandboxIntegration
 from saleor_plugins.demo.models import DemoOrder, DemoProduct
 from saleor_plugins.demo.sandbox import Sandbox
+from saleor_plugins.testing import Clock, FakeBroker
 from tests.conftest import SANDBOX_KEY
-
-from .conftest import Clock, FakeBroker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

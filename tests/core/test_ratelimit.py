@@ -12,7 +12,7 @@ import redis
 from saleor_plugins.core import ratelimit
 from saleor_plugins.core.errors import RateLimited
 from saleor_plugins.core.integration import RateLimit
-from tests.services import redis_url
+from saleor_plugins.testing.services import redis_url
 
 PRIVATE_DB = redis_url(12)
 

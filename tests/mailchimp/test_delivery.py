@@ -13,7 +13,7 @@ from saleor_plugins.core.models import Job
 from saleor_plugins.core.ratelimit import limiter
 from saleor_plugins.mailchimp.client import account_key
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
-from tests.services import redis_url
+from saleor_plugins.testing.services import redis_url
 
 from .conftest import API_KEY, CHANNEL, MemoryHost, config, customer, order, product
 from .fake import FakeMailchimp

@@ -68,8 +68,8 @@ def _our_plugins(settings, setup_dummy_gateway):  # type: ignore[no-untyped-def]
     # after Saleor's own autouse fixture, which sets PLUGINS to its dummy gateway
     from saleor_plugins.core import registry
     from saleor_plugins.demo import connector
+    from saleor_plugins.testing.services import redis_url
     from tests.saleor import plugins
-    from tests.services import redis_url
 
     settings.PLUGINS = [DUMMY, ROUTER, SANDBOX, SANDBOX_TWO]
     settings.SALEOR_PLUGINS_COALESCE_SECONDS = 0.0

@@ -161,7 +161,7 @@ def test_guest_order_has_an_email_only_customer(order_with_lines):
     SaleorOrder.objects.filter(pk=order_with_lines.pk).update(user=None, user_email="g@x.io")
     snap = _read("order", str(order_with_lines.pk), "any")
     assert snap.customer == s.Customer(
-        id="", email="g@x.io", first_name="John", last_name="Doe", language=snap.language,
+        id=None, email="g@x.io", first_name="John", last_name="Doe", language=snap.language,
         billing_address=snap.billing_address,
     )  # fmt: skip
     assert snap.email == "g@x.io"

@@ -13,8 +13,8 @@ from saleor_plugins.core.models import InboundEvent
 from saleor_plugins.stripe.connector import PLUGIN_ID
 from saleor_plugins.stripe.mapping import payment_event
 from saleor_plugins.stripe.webhooks import StripeReceiver
+from saleor_plugins.testing.webhooks import WebhookSecurityCases
 
-from ..webhook_security import WebhookSecurityCases
 from .conftest import WEBHOOK_SECRET, make_settings
 from .fake_stripe import FakeState, event, sign
 

@@ -208,7 +208,7 @@ def guest(order: Any) -> s.Customer | None:
         return None
     billing = address(order.billing_address)
     return s.Customer(
-        id="",
+        id=None,  # no account: absent, not ""
         email=order.user_email,
         first_name=billing.first_name if billing else "",
         last_name=billing.last_name if billing else "",

@@ -1,9 +1,10 @@
-"""Services of one test run, apart from every other run on the machine.
+"""Services of one test run, apart from every other run on the machine (the test kit).
 
 Several suites may run side by side (developers, CI): each run gets a PostgreSQL test
 database of its own and a private Redis server on a free port, so that no run drops
 another's database or flushes another's Redis. The names travel in environment
 variables, so the processes a test starts (a Celery worker) join the same run.
+:mod:`saleor_plugins.testing.settings` uses them; ``redis-server`` must be on ``PATH``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,6 @@ def redis_url(db: int) -> str:
     return f"{redis_base()}/{db}"
 
 
-def test_database() -> str:
+def database_name() -> str:
     """This run's PostgreSQL test database (pytest-django adds ``_gwN`` per xdist worker)."""
     return os.environ.get("PGTESTDATABASE") or f"test_saleor_plugins_{run_id()}"

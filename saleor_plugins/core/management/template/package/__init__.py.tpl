@@ -1,0 +1,1 @@
+"""${display}: a Saleor connector on the saleor-plugins kernel."""
