@@ -104,7 +104,7 @@ class Integration[S: ChannelSettings]:
     optional_events: ClassVar[frozenset[EventType]] = frozenset()
 
     @classmethod
-    def wants(cls, event: EventType, settings: ChannelSettings) -> bool:
+    def wants(cls, event: EventType, settings: S) -> bool:
         """Whether a channel with these settings needs jobs for ``event``, one of
         :attr:`optional_events` (say no, and its hooks write no job there). Asked in the
         request for every such event: no I/O."""

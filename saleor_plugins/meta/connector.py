@@ -27,7 +27,6 @@ from ..core.errors import AuthenticationError, IntegrationError, PermanentError
 from ..core.events import EventType
 from ..core.hookspecs import hookimpl
 from ..core.integration import Integration, JobContext, Outcome, RateLimit
-from ..core.settings import ChannelSettings
 from . import catalog, fullsync
 from .client import MAX_EVENTS, MetaClient
 from .mapping import checkout_event, event_id, purchase_event
@@ -81,8 +80,7 @@ class MetaIntegration(Integration[MetaSettings]):
     settings: MetaSettings
 
     @classmethod
-    def wants(cls, event: EventType, settings: ChannelSettings) -> bool:
-        assert isinstance(settings, MetaSettings)
+    def wants(cls, event: EventType, settings: MetaSettings) -> bool:
         return any(settings.sends(name) for name in CHECKOUT_EVENTS)
 
     def account_key(self) -> str:
