@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from saleor_plugins.adapter.readers.common import metadata, money, optional_money, pages
+from saleor_plugins.adapter.readers.product_rows import category_paths
 from saleor_plugins.core import richtext
 from saleor_plugins.core import snapshots as s
 
@@ -211,31 +212,6 @@ def snapshot(
         updated_at=product.updated_at,
         metadata=metadata(product),
     )
-
-
-def category_paths(categories: Iterable[Any]) -> dict[int, tuple[tuple[str, str], ...]]:
-    """Root-to-leaf (name, slug) of each category, from one query over their trees (MPTT)."""
-    from saleor.product.models import Category
-
-    wanted = {c.pk: c for c in categories}
-    if not wanted:
-        return {}
-    trees = {c.tree_id for c in wanted.values()}
-    depth = max(c.level for c in wanted.values())
-    ancestors = list(
-        Category.objects.filter(tree_id__in=trees, level__lt=depth)
-        .only("pk", "name", "slug", "tree_id", "lft", "rght", "level")
-        .order_by("level")
-    )
-    paths: dict[int, tuple[tuple[str, str], ...]] = {}
-    for pk, c in wanted.items():
-        above = [
-            (a.name, a.slug)
-            for a in ancestors
-            if a.tree_id == c.tree_id and a.lft < c.lft and a.rght > c.rght
-        ]
-        paths[pk] = (*above, (c.name, c.slug))
-    return paths
 
 
 def snapshots(products: list[Any]) -> list[s.Product]:
