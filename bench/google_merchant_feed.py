@@ -160,7 +160,10 @@ def in_memory(variants: int) -> int:
 
 
 def feeds(sizes: list[int]) -> None:
-    print("Feed generation (XML + TSV, synthetic catalogue, 4 variants per product)")
+    print(
+        "Feed generation (XML + TSV, synthetic catalogue, 4 variants per product): mapping "
+        "and writing only, no database read (from a database: saleor_catalogue, catalogue_demo)"
+    )
     print(f"{'variants':>10} {'build':>10} {'seconds':>9} {'variants/s':>11} "
           f"{'CPU s':>7} {'variants/CPU s':>15} {'peak growth':>12}")  # fmt: skip
     for size in sizes:

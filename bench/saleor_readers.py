@@ -18,36 +18,16 @@ each with 2 channel prices, 2 stocks, 1 medium and 1 attribute value, in a 2-lev
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saleor.tests.settings")
-os.environ.setdefault("SEND_USAGE_TELEMETRY", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from saleor_setup_common import setup
 
-def skip_unless_saleor() -> None:
-    """Exit with 77 (skipped) and the reason where this benchmark cannot run."""
-    try:
-        import saleor  # noqa: F401
-    except ImportError:
-        reason = "this Python cannot import saleor (set SALEOR_PYTHON to a Saleor 3.24 venv)"
-    else:
-        if os.environ.get("DATABASE_URL"):
-            return
-        reason = "DATABASE_URL is not set (a migrated Saleor 3.24 database)"
-    print(f"skipped saleor_readers.py: {reason}")
-    sys.exit(77)
-
-
-skip_unless_saleor()
-
-import django  # noqa: E402
-
-django.setup()
+setup("saleor_readers.py")
 
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402

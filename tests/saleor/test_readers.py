@@ -333,6 +333,37 @@ def test_media_urls_are_absolute_and_variants_get_their_own(product, settings):
     assert snap.variants[0].media == snap.media[:1]
 
 
+@pytest.mark.parametrize("public_url", [None, "https://shop.example.com/"])
+@pytest.mark.parametrize(
+    "name",
+    ["products/photo.jpg", "products/zdjęcie łąki.jpg", "products/a/../b.jpg", "products//x.jpg",
+     "products/x?y#z.jpg", "./products/p.jpg"],
+)  # fmt: skip
+def test_every_media_url_is_the_one_saleor_builds(product, settings, public_url, name):
+    from saleor.core.utils import build_absolute_uri
+
+    settings.PUBLIC_URL = public_url
+    medium = ProductMedia.objects.create(product=product, image=name)
+
+    snap = _read("product", str(product.pk), "any")
+
+    assert [m.url for m in snap.media] == [build_absolute_uri(medium.image.url)]
+
+
+def test_reading_leaves_the_garbage_collector_as_it_was(catalogue, channel_USD):
+    import gc
+
+    assert gc.isenabled()
+    assert len(list(readers.iter_objects("product", channel_USD.slug, page_size=5))) == 24
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert readers.read("product", str(catalogue[0].pk), "any") is not None
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_product_that_left_the_channel_still_reads_with_no_listing_there(
     product, channel_USD, channel_PLN
 ):

@@ -20,8 +20,12 @@ def optional_money(amount: Any, currency: str) -> s.Money | None:
 
 def metadata(obj: Any) -> dict[str, str]:
     """Public metadata as strings (Saleor's API only writes strings; imports may not)."""
-    raw = getattr(obj, "metadata", None) or {}
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in raw.items()}
+    return strings(getattr(obj, "metadata", None))
+
+
+def strings(raw: Any) -> dict[str, str]:
+    """A metadata column's value as strings (:func:`metadata` of a row)."""
+    return {str(k): v if isinstance(v, str) else str(v) for k, v in (raw or {}).items()}
 
 
 def address(addr: Any) -> s.Address | None:

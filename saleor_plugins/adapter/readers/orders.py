@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from ...core import snapshots as s
+from .attributes import group as group_attributes
 from .common import address, customer, metadata, money, pages
-from .products import _group as group_attributes
-from .products import category_paths
+from .product_rows import category_paths
 
 DRAFT = "draft"
 #: fulfillments that record a refund (orderRefund, orderFulfillmentRefundProducts)

@@ -1,10 +1,12 @@
 """Products with their variants, prices, stocks, media and attributes.
 
-A page costs a fixed number of queries whatever its size, 10: the products (with type and
-category), one query per prefetched relation (listings, media, product attribute values,
-variants, variant listings, stocks, variant media), one for the variants' attribute values
-and one for the categories' ancestors. (A page whose products have no variant, or no
-category, skips the queries it has nothing to ask.)
+Read as rows, not model instances (:mod:`.product_rows`): building Django instances was
+most of the cost of a page. A page costs a fixed number of queries whatever its size, 10:
+the products (with type and category columns), their listings, media and attribute
+values, the variants, their prices, stocks, media and attribute values, and the
+categories' ancestors. (A page whose products have no variant, or no category, skips the
+queries it has nothing to ask.) Equal parts of a page (a price, a stock line, a medium, an
+attribute with its values) are built once and shared: snapshots are immutable.
 
 Media URLs are absolute and point at the original file, as the API's
 ``ProductMedia.url(size: 0)`` gives them: ``build_absolute_uri(image.url)`` (PUBLIC_URL, or
@@ -15,249 +17,245 @@ images themselves, so the API's default thumbnail-proxy URL is not used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import gc
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from ...core import richtext
 from ...core import snapshots as s
-from .common import metadata, money, optional_money, pages
+from .attributes import AttributeRows
+from .common import pages, strings
+from .product_rows import Category, category_paths, page_rows, products
 
-# Large columns a snapshot never reads: not fetched (building rows is the cost of a page).
-_PRODUCT_UNUSED = (
-    "search_document",
-    "search_vector",
-    "private_metadata",
-    "seo_title",
-    "seo_description",
-    "product_type__private_metadata",
-    "category__description",
-    "category__private_metadata",
-    "category__metadata",
-    "category__seo_title",
-    "category__seo_description",
-)
-_MEDIA_UNUSED = ("oembed_data", "metadata", "private_metadata")
+__all__ = ["category_paths", "grams", "iter_ids", "iter_objects", "read", "snapshots"]
 
 
-def queryset() -> Any:
-    from django.db.models import Prefetch
-    from saleor.attribute.models import AssignedProductAttributeValue
-    from saleor.product.models import (
-        Product,
-        ProductChannelListing,
-        ProductMedia,
-        ProductVariant,
-        ProductVariantChannelListing,
-    )
-    from saleor.warehouse.models import Stock
-
-    media = ProductMedia.objects.defer(*_MEDIA_UNUSED).order_by("sort_order", "pk")
-    variants = (
-        ProductVariant.objects.defer("private_metadata").order_by("sort_order", "pk")
-    ).prefetch_related(
-        Prefetch(
-            "channel_listings",
-            queryset=ProductVariantChannelListing.objects.select_related("channel").order_by(
-                "channel__slug"
-            ),
-        ),
-        Prefetch(
-            "stocks",
-            queryset=Stock.objects.select_related("warehouse").order_by("warehouse__slug"),
-        ),
-        Prefetch("media", queryset=media),
-    )
-    products = Product.objects.select_related("product_type", "category").defer(*_PRODUCT_UNUSED)
-    return products.prefetch_related(
-        Prefetch(
-            "channel_listings",
-            queryset=ProductChannelListing.objects.select_related("channel").order_by(
-                "channel__slug"
-            ),
-        ),
-        Prefetch("media", queryset=media),
-        Prefetch(
-            "attributevalues",
-            queryset=AssignedProductAttributeValue.objects.select_related(
-                "value__attribute"
-            ).order_by("sort_order", "pk"),
-        ),
-        Prefetch("variants", queryset=variants),
-    )
-
-
-def grams(weight: Any) -> Decimal | None:
-    """A django-measurement Weight in grams (3 decimals), or None."""
+def grams(weight: float | None) -> Decimal | None:
+    """A weight column's grams (:func:`.product_rows.grams`) to 3 decimals, or None."""
     if weight is None:
         return None
-    return Decimal(str(round(weight.g, 3)))
+    return Decimal(str(round(weight, 3)))
 
 
-def media_url(medium: Any) -> str:
+#: file names whose URL on the file-system storage is the storage's URL + the name:
+#: characters that neither ``filepath_to_uri``, ``urljoin`` nor ``iri_to_uri`` change, and
+#: no empty, ``.`` or ``..`` segment that ``urljoin`` would resolve
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
+_PROBE = "probe.jpg"
+
+
+def image_urls() -> Callable[[str], str]:
+    """``build_absolute_uri(storage.url(name))`` for the product-media storage.
+
+    The two ``urljoin`` calls cost more than the rest of a medium; on Django's file-system
+    storage a plain name's URL is a fixed prefix + the name, so the prefix is computed once
+    (by those same calls on a probe name) and names outside :data:`_PLAIN_NAME`, or any
+    other storage (S3, GCS may sign each URL), take the full path."""
+    from django.core.files.storage import FileSystemStorage
     from saleor.core.utils import build_absolute_uri
+    from saleor.product.models import ProductMedia
 
-    if medium.external_url and (medium.type != "IMAGE" or not medium.image):
-        return str(medium.external_url)
-    if medium.image:
-        return str(build_absolute_uri(medium.image.url))
-    return ""
+    storage = ProductMedia._meta.get_field("image").storage
+    inner = getattr(storage, "_wrapped", storage)  # default_storage is a lazy object
 
+    def full(name: str) -> str:
+        return str(build_absolute_uri(storage.url(name)))
 
-def _media(items: Iterable[Any]) -> tuple[s.Media, ...]:
-    out = (s.Media(media_url(m), m.alt or "", m.sort_order or 0) for m in items)
-    return tuple(m for m in out if m.url)
+    if type(inner) is not FileSystemStorage:
+        return full
+    probe = full(_PROBE)
+    if not probe.endswith(_PROBE):
+        return full
+    prefix = probe[: -len(_PROBE)]
+    plain = _PLAIN_NAME.fullmatch
 
+    def fast(name: str) -> str:
+        return prefix + name if plain(name) else full(name)
 
-def value_text(value: Any) -> str:
-    """What a merchant reads for an attribute value: the plain or rich text when the
-    attribute holds text, else the value's name (dropdowns, swatches, numbers, files)."""
-    if value.plain_text:
-        return str(value.plain_text)
-    if value.rich_text:
-        return richtext.render(value.rich_text)
-    return str(value.name)
-
-
-def _group(pairs: Iterable[tuple[Any, Any]]) -> tuple[s.Attribute, ...]:
-    """(attribute, value) pairs, in order, grouped by attribute."""
-    grouped: dict[int, tuple[Any, list[str]]] = {}
-    for attribute, value in pairs:
-        grouped.setdefault(attribute.pk, (attribute, []))[1].append(value_text(value))
-    return tuple(s.Attribute(a.slug, a.name, tuple(v)) for a, v in grouped.values())
+    return fast
 
 
-def variant_attributes(variant_ids: list[int]) -> dict[int, tuple[s.Attribute, ...]]:
-    """Each variant's attributes, from one query (not a prefetch nested two levels deep,
-    which Django skips on a page without any, making the query count vary)."""
-    from saleor.attribute.models import AssignedVariantAttributeValue
+class Page:
+    """Builds the snapshots of one page; equal parts are built once (bounded by the page)."""
 
-    rows = (
-        AssignedVariantAttributeValue.objects.filter(assignment__variant_id__in=variant_ids)
-        .select_related("value", "assignment__assignment__attribute")
-        .order_by(
-            "assignment__variant_id",
-            "assignment__assignment__sort_order",
-            "assignment__assignment_id",
-            "sort_order",
-            "pk",
-        )
-    )
-    pairs: dict[int, list[tuple[Any, Any]]] = {}
-    for row in rows:
-        attribute = row.assignment.assignment.attribute
-        pairs.setdefault(row.assignment.variant_id, []).append((attribute, row.value))
-    return {variant_id: _group(p) for variant_id, p in pairs.items()}
+    def __init__(self) -> None:
+        self._url = image_urls()
+        self._media: dict[int, s.Media | None] = {}
+        self._prices: dict[tuple[Any, ...], s.ChannelPrice] = {}
+        self._stocks: dict[tuple[Any, ...], s.Stock] = {}
+        self._money: dict[tuple[Any, str], s.Money] = {}
 
+    # -- parts ---------------------------------------------------------------------------
+    def medium(self, row: tuple[Any, ...]) -> s.Media | None:
+        """Rows ``(owner, id, image, external_url, type, alt, sort_order)``; None: no URL."""
+        found = self._media.get(row[1], False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        _, pk, image, external_url, kind, alt, sort_order = row
+        if external_url and (kind != "IMAGE" or not image):
+            url = str(external_url)
+        elif image:
+            url = self._url(image)
+        else:
+            url = ""
+        made = s.Media(url, alt or "", sort_order or 0) if url else None
+        self._media[pk] = made
+        return made
 
-def _variant(
-    variant: Any, fallback_weight: Decimal | None, attributes: tuple[s.Attribute, ...]
-) -> s.Variant:
-    prices = tuple(
-        s.ChannelPrice(
-            channel=listing.channel.slug,
-            price=money(listing.price_amount, listing.currency),
-            cost_price=optional_money(listing.cost_price_amount, listing.currency),
-            discounted_price=optional_money(listing.discounted_price_amount, listing.currency),
-        )
-        for listing in variant.channel_listings.all()
-        if listing.price_amount is not None  # no price: not purchasable in that channel
-    )
-    stocks = tuple(
-        s.Stock(st.warehouse.slug, int(st.quantity), int(st.quantity_allocated))
-        for st in variant.stocks.all()
-    )
-    own = grams(variant.weight)
-    return s.Variant(
-        id=str(variant.pk),
-        sku=variant.sku or "",
-        name=variant.name or "",
-        prices=prices,
-        stocks=stocks,
-        attributes=attributes,
-        media=_media(variant.media.all()),
-        track_inventory=bool(variant.track_inventory),
-        preorder=bool(variant.is_preorder),
-        weight_grams=own if own is not None else fallback_weight,
-        external_reference=variant.external_reference or "",
-        preorder_end_date=variant.preorder_end_date,
-    )
+    def media(self, rows: list[tuple[Any, ...]] | None) -> tuple[s.Media, ...]:
+        if not rows:
+            return ()
+        return tuple(m for m in map(self.medium, rows) if m is not None)
 
+    def money(self, amount: Any, currency: str) -> s.Money:
+        key = (amount, currency)
+        found = self._money.get(key)
+        if found is None:
+            found = self._money[key] = s.Money(Decimal(amount), currency)
+        return found
 
-def snapshot(
-    product: Any,
-    category_path: tuple[tuple[str, str], ...],
-    attributes: dict[int, tuple[s.Attribute, ...]],
-) -> s.Product:
-    weight = grams(product.weight)
-    if weight is None:
-        weight = grams(product.product_type.weight)
-    return s.Product(
-        id=str(product.pk),
-        slug=product.slug,
-        name=product.name,
-        description=richtext.render(product.description) or product.description_plaintext,
-        product_type=product.product_type.name,
-        category=product.category.name if product.category is not None else "",
-        category_path=tuple(name for name, _ in category_path),
-        category_slugs=tuple(slug for _, slug in category_path),
-        variants=tuple(
-            _variant(v, weight, attributes.get(v.pk, ())) for v in product.variants.all()
-        ),
-        listings=tuple(
-            s.ChannelListing(
-                channel=listing.channel.slug,
-                is_published=bool(listing.is_published),
-                visible_in_listings=bool(listing.visible_in_listings),
-                available_for_purchase_at=listing.available_for_purchase_at,
-                published_at=listing.published_at,
+    def price(self, row: tuple[Any, ...]) -> s.ChannelPrice:
+        """Rows ``(variant, channel slug, currency, price, cost price, discounted price)``."""
+        key = row[1:]
+        found = self._prices.get(key)
+        if found is None:
+            channel, currency, price, cost, discounted = key
+            found = self._prices[key] = s.ChannelPrice(
+                channel=channel,
+                price=self.money(price, currency),
+                cost_price=None if cost is None else self.money(cost, currency),
+                discounted_price=None if discounted is None else self.money(discounted, currency),
             )
-            for listing in product.channel_listings.all()
-        ),
-        attributes=_group((av.value.attribute, av.value) for av in product.attributevalues.all()),
-        media=_media(product.media.all()),
-        weight_grams=weight,
-        updated_at=product.updated_at,
-        metadata=metadata(product),
+        return found
+
+    def stock(self, row: tuple[Any, ...]) -> s.Stock:
+        """Rows ``(variant, warehouse slug, quantity, allocated)``."""
+        key = row[1:]
+        found = self._stocks.get(key)
+        if found is None:
+            found = self._stocks[key] = s.Stock(key[0], int(key[1]), int(key[2]))
+        return found
+
+    # -- the page ------------------------------------------------------------------------
+    def snapshots(self, page: list[Any]) -> list[s.Product]:
+        categories = {
+            r.category_id: Category(
+                r.category_id, r.category__name, r.category__slug, r.category__tree_id,
+                r.category__lft, r.category__rght, r.category__level,
+            )
+            for r in page
+            if r.category_id is not None
+        }  # fmt: skip
+        paths = category_paths(categories.values())
+        rows = page_rows([r.pk for r in page])
+        attributes = AttributeRows()
+        product_attributes = attributes.by_owner(rows.attributes)
+        variant_attributes = attributes.by_owner(rows.variant_attributes)
+        out = []
+        for r in page:
+            path = paths.get(r.category_id, ())
+            weight = grams(r.grams)
+            if weight is None:
+                weight = grams(r.type_grams)
+            variants = tuple(
+                self.variant(v, rows, weight, variant_attributes.get(v[1], ()))
+                for v in rows.variants.get(r.pk, ())
+            )
+            out.append(
+                s.Product(
+                    id=str(r.pk),
+                    slug=r.slug,
+                    name=r.name,
+                    description=richtext.render(r.description) or r.description_plaintext,
+                    product_type=r.product_type__name,
+                    category=r.category__name if r.category_id is not None else "",
+                    category_path=tuple(name for name, _ in path),
+                    category_slugs=tuple(slug for _, slug in path),
+                    variants=variants,
+                    listings=tuple(_listing(x) for x in rows.listings.get(r.pk, ())),
+                    attributes=product_attributes.get(r.pk, ()),
+                    media=self.media(rows.media.get(r.pk)),
+                    weight_grams=weight,
+                    updated_at=r.updated_at,
+                    metadata=strings(r.metadata),
+                )
+            )
+        return out
+
+    def variant(
+        self,
+        row: tuple[Any, ...],
+        rows: Any,
+        fallback_weight: Decimal | None,
+        attributes: tuple[s.Attribute, ...],
+    ) -> s.Variant:
+        """Rows ``(product, id, sku, name, weight, track_inventory, is_preorder,
+        external_reference, preorder_end_date)``."""
+        _, pk, sku, name, weight, track, preorder, reference, preorder_end = row
+        own = grams(weight)
+        return s.Variant(
+            id=str(pk),
+            sku=sku or "",
+            name=name or "",
+            prices=tuple(map(self.price, rows.prices.get(pk, ()))),
+            stocks=tuple(map(self.stock, rows.stocks.get(pk, ()))),
+            attributes=attributes,
+            media=self.media(rows.variant_media.get(pk)),
+            track_inventory=bool(track),
+            preorder=bool(preorder),
+            weight_grams=own if own is not None else fallback_weight,
+            external_reference=reference or "",
+            preorder_end_date=preorder_end,
+        )
+
+
+def _listing(row: tuple[Any, ...]) -> s.ChannelListing:
+    """Rows ``(product, channel slug, is_published, visible_in_listings,
+    available_for_purchase_at, published_at)``."""
+    _, channel, published, visible, available_at, published_at = row
+    return s.ChannelListing(
+        channel=channel,
+        is_published=bool(published),
+        visible_in_listings=bool(visible),
+        available_for_purchase_at=available_at,
+        published_at=published_at,
     )
 
 
-def category_paths(categories: Iterable[Any]) -> dict[int, tuple[tuple[str, str], ...]]:
-    """Root-to-leaf (name, slug) of each category, from one query over their trees (MPTT)."""
-    from saleor.product.models import Category
-
-    wanted = {c.pk: c for c in categories}
-    if not wanted:
-        return {}
-    trees = {c.tree_id for c in wanted.values()}
-    depth = max(c.level for c in wanted.values())
-    ancestors = list(
-        Category.objects.filter(tree_id__in=trees, level__lt=depth)
-        .only("pk", "name", "slug", "tree_id", "lft", "rght", "level")
-        .order_by("level")
-    )
-    paths: dict[int, tuple[tuple[str, str], ...]] = {}
-    for pk, c in wanted.items():
-        above = [
-            (a.name, a.slug)
-            for a in ancestors
-            if a.tree_id == c.tree_id and a.lft < c.lft and a.rght > c.rght
-        ]
-        paths[pk] = (*above, (c.name, c.slug))
-    return paths
+def snapshots(page: list[Any]) -> list[s.Product]:
+    """Snapshots of product rows (:func:`.product_rows.products`), in their order."""
+    if not page:
+        return []
+    with collector_paused():
+        return Page().snapshots(page)
 
 
-def snapshots(products: list[Any]) -> list[s.Product]:
-    paths = category_paths(p.category for p in products if p.category is not None)
-    attributes = variant_attributes([v.pk for p in products for v in p.variants.all()])
-    return [snapshot(p, paths.get(p.category_id, ()), attributes) for p in products]
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a page is built.
+
+    A page allocates hundreds of thousands of tuples and snapshots, none in a reference
+    cycle, and each allocation burst triggers collections that walk every object the
+    process holds (Django, Saleor): half the CPU time of a page went there. Whatever the
+    page leaves behind is collected at the next collection after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def read(object_id: str) -> s.Product | None:
     if not str(object_id).isdigit():
         return None
-    found = list(queryset().filter(pk=int(object_id)))
-    return snapshots(found)[0] if found else None
+    found = snapshots(list(products().filter(pk=int(object_id))))
+    return found[0] if found else None
 
 
 def in_channel(channel: str) -> Any:
@@ -273,6 +271,6 @@ def iter_ids(channel: str) -> Iterator[str]:
 
 
 def iter_objects(channel: str, page_size: int) -> Iterator[s.Product]:
-    qs = queryset().filter(channel_listings__channel__slug=channel)
-    for page in pages(qs, "pk", page_size):
+    rows = products().filter(channel_listings__channel__slug=channel)
+    for page in pages(rows, "pk", page_size):
         yield from snapshots(page)
