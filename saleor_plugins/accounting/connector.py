@@ -16,11 +16,10 @@ from ..core import snapshots as s
 from ..core.errors import PermanentError
 from ..core.events import EventType
 from ..core.integration import CustomerRoute, JobContext, Outcome
-from ..core.settings import ChannelSettings
 from . import backlog, booking, build, operations, summary
 from .documents import CreditNote, Invoice, Payment
 from .payouts import PAYOUT_EVENTS, PayoutBooking
-from .settings import BookingMode
+from .settings import AccountingSettings, BookingMode
 
 EVENTS = (
     frozenset(
@@ -35,15 +34,13 @@ EVENTS = (
 )
 
 
-class AccountingIntegration[S: ChannelSettings](PayoutBooking[S]):
+class AccountingIntegration[S: AccountingSettings](PayoutBooking[S]):
     subscribes = EVENTS
     customer_route = CustomerRoute.NONE
     #: what a cancellation says it gave back ("credit note", "refund")
     refund_word: ClassVar[str] = "credit note"
     #: other due sale jobs claimed with one and booked together (0: never batched)
     BACKLOG: ClassVar[int] = 0
-
-    settings: Any
 
     # -- what a provider writes ----------------------------------------------------------------
     def books_on_creation(self) -> bool:

@@ -13,13 +13,11 @@ from enum import StrEnum
 from pydantic import SecretStr, field_validator
 
 from ..accounting.settings import (
+    AccountingSettings,
     BookingMode,
-    InvoiceOn,
-    check_timezone,
     parse_map,
-    summary_conflicts,
 )
-from ..core.settings import ChannelSettings, Kind, setting
+from ..core.settings import Kind, setting
 
 _ID = re.compile(r"^[A-Za-z0-9]{1,20}$")  # QuickBooks entity ids ("1", "37", "NON")
 
@@ -40,7 +38,7 @@ def _id(value: str, label: str) -> str:
     return value
 
 
-class QuickBooksSettings(ChannelSettings):
+class QuickBooksSettings(AccountingSettings):
     ORDER = ("client_id", "client_secret", "realm_id", "sale_document", "sales_item")
 
     client_id: str = setting(
@@ -67,37 +65,10 @@ class QuickBooksSettings(ChannelSettings):
         label="Book a refund as",
         help="'refund_receipt' (default) or 'credit_memo'.",
     )
-    invoice_on: InvoiceOn = setting(
-        InvoiceOn.PAID,
-        label="Book the invoice when the order is",
-        help="'paid' (default) or 'created' (invoice mode only).",
-    )
-    booking_mode: BookingMode = setting(
-        BookingMode.PER_ORDER,
-        label="Booking mode",
-        help="'per_order' (default) or 'daily_summary' (one invoice per day and currency to "
-        "the summary customer, payments per gateway, refund receipts per gateway).",
-    )
-    summary_timezone: str = setting(
-        "UTC",
-        label="Summary day time zone",
-        help="Daily summary: the day closes at midnight here (e.g. America/New_York).",
-        max_length=64,
-    )
     summary_customer: str = setting(
         "",
         label="Summary customer",
         help="Daily summary: the customer id the day's documents are booked to.",
-    )
-    separate_discounts: bool = setting(
-        False,
-        label="Discounts on their own lines",
-        help="Book products at their full price and discounts to the discount item.",
-    )
-    book_imported_orders: bool = setting(
-        False,
-        label="Book imported orders",
-        help="Orders created with orderBulkCreate are booked only by a backfill unless on.",
     )
     doc_prefix: str = setting(
         "",
@@ -150,17 +121,6 @@ class QuickBooksSettings(ChannelSettings):
         help="One 'gateway id = account id' per line, e.g. 'saleor_plugins.stripe = 35'.",
         kind=Kind.MULTILINE,
     )
-    payout_bank_account: str = setting(
-        "",
-        label="Payout bank account",
-        help="Account id Stripe pays out to: each payout is booked as a transfer from the "
-        "Stripe deposit account to it. Empty: payouts are not booked.",
-    )
-    payout_fees_account: str = setting(
-        "",
-        label="Payout fees account",
-        help="Expense account id for Stripe's fees, paid from the Stripe deposit account.",
-    )
 
     @field_validator(
         "guest_customer",
@@ -186,17 +146,10 @@ class QuickBooksSettings(ChannelSettings):
         parse_map(value, value_pattern=_ID, what="QuickBooks id")
         return value
 
-    @field_validator("summary_timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return check_timezone(value or "UTC")
-
     def validate_together(self) -> dict[str, str]:
-        errors = summary_conflicts(self.booking_mode, self.invoice_on)
+        errors = super().validate_together()
         if self.booking_mode is BookingMode.DAILY_SUMMARY and not self.summary_customer:
             errors["summary_customer"] = "A daily summary needs the customer to book it to."
-        if self.payout_bank_account and not self.payout_fees_account:
-            errors["payout_fees_account"] = "Set the fees account to book payouts."
         return errors
 
     def items(self) -> dict[str, str]:

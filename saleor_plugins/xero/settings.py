@@ -7,13 +7,10 @@ import re
 from pydantic import SecretStr, field_validator
 
 from ..accounting.settings import (
-    BookingMode,
-    InvoiceOn,
-    check_timezone,
+    AccountingSettings,
     parse_map,
-    summary_conflicts,
 )
-from ..core.settings import ChannelSettings, Kind, setting
+from ..core.settings import Kind, setting
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,10}$")  # Xero account codes: up to 10 characters
 _TAX = re.compile(r"^[A-Z0-9_]{1,50}$")
@@ -25,7 +22,7 @@ def _code(value: str, label: str) -> str:
     return value
 
 
-class XeroSettings(ChannelSettings):
+class XeroSettings(AccountingSettings):
     ORDER = ("client_id", "client_secret", "tenant_id", "invoice_on", "sales_account")
 
     client_id: str = setting(
@@ -41,34 +38,6 @@ class XeroSettings(ChannelSettings):
         label="Organisation (tenant) ID",
         help="The organisation to book into. Empty: the only one you connected.",
         max_length=64,
-    )
-    invoice_on: InvoiceOn = setting(
-        InvoiceOn.PAID,
-        label="Book the invoice when the order is",
-        help="'paid' (default) or 'created'.",
-    )
-    booking_mode: BookingMode = setting(
-        BookingMode.PER_ORDER,
-        label="Booking mode",
-        help="'per_order' (default: an invoice per order) or 'daily_summary' (one invoice per "
-        "day and currency, with the day's payments per gateway and refunds as one credit note).",
-    )
-    summary_timezone: str = setting(
-        "UTC",
-        label="Summary day time zone",
-        help="Daily summary: the day closes at midnight here (e.g. Europe/Warsaw).",
-        max_length=64,
-    )
-    separate_discounts: bool = setting(
-        False,
-        label="Discounts on their own lines",
-        help="Book products at their full price and discounts to the discount account.",
-    )
-    book_imported_orders: bool = setting(
-        False,
-        label="Book imported orders",
-        help="Orders created with orderBulkCreate are history: booked only by a backfill "
-        "unless this is on.",
     )
     invoice_prefix: str = setting(
         "", label="Invoice number prefix", help="Put before the order number.", max_length=20
@@ -111,17 +80,6 @@ class XeroSettings(ChannelSettings):
         help="One 'gateway id = account code' per line, e.g. 'saleor_plugins.stripe = 090'.",
         kind=Kind.MULTILINE,
     )
-    payout_bank_account: str = setting(
-        "",
-        label="Payout bank account",
-        help="Bank account code Stripe pays out to: each payout is booked as a transfer from "
-        "the Stripe payment account to it. Empty: payouts are not booked.",
-    )
-    payout_fees_account: str = setting(
-        "",
-        label="Payout fees account",
-        help="Expense account code for Stripe's fees, spent from the Stripe payment account.",
-    )
 
     @field_validator(
         "sales_account",
@@ -155,17 +113,6 @@ class XeroSettings(ChannelSettings):
         if value and not _TAX.match(value):
             raise ValueError("Default tax type must be a Xero tax type such as OUTPUT.")
         return value
-
-    @field_validator("summary_timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return check_timezone(value or "UTC")
-
-    def validate_together(self) -> dict[str, str]:
-        errors = summary_conflicts(self.booking_mode, self.invoice_on)
-        if self.payout_bank_account and not self.payout_fees_account:
-            errors["payout_fees_account"] = "Set the fees account to book payouts."
-        return errors
 
     def accounts(self) -> dict[str, str]:
         return parse_map(self.account_map, value_pattern=_CODE, what="account code")
