@@ -20,14 +20,14 @@ from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.host import get_host
 from saleor_plugins.core.models import Connection, Job
+from saleor_plugins.testing.providers.quickbooks import FakeQuickBooks
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero, dp
 from saleor_plugins.xero import client as xero_client
 from saleor_plugins.xero import connector as xero_connector
 from saleor_plugins.xero.settings import XeroSettings
 from tests.accounting.orders import line, order
 from tests.quickbooks import conftest as qb
-from tests.quickbooks.fake_quickbooks import FakeQuickBooks
 from tests.xero import conftest as xero
-from tests.xero.fake_xero import TENANT, FakeXero, dp
 
 pytestmark = pytest.mark.django_db
 CHANNEL = "default-channel"

@@ -17,8 +17,7 @@ from pytest_httpserver import HTTPServer
 
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
-
-from .fake_merchant import FakeMerchant
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
 CHANNEL = "default-channel"
 ACCOUNT = "123456"

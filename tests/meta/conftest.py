@@ -12,8 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.meta.settings import MetaSettings
-
-from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
+from saleor_plugins.testing.providers.meta import CATALOG, PIXEL, TOKEN, FakeGraph
 
 CHANNEL = "default-channel"
 META = "saleor_plugins.meta"

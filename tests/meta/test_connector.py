@@ -8,9 +8,9 @@ from saleor_plugins.core import delivery, ledger, outbox
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Circuit, Job, JobStatus
 from saleor_plugins.meta.connector import MetaIntegration
+from saleor_plugins.testing.providers.meta import FakeGraph
 
 from .conftest import CHANNEL, META, MemoryHost, order, product, variant
-from .fake_graph import FakeGraph
 
 TARGET = [(META, CHANNEL)]
 
