@@ -100,6 +100,7 @@ class MetaIntegration(Integration):
                 self.settings.catalog_id,
                 list(plans.values()),
                 interval=poll_interval(),
+                held_by=(self.id, self.channel),
             )
         except Exception as e:
             for other in claimed:
