@@ -24,9 +24,9 @@ SPARED = ("/token", "/oauth", "/connect/", "/identity")
 class Outage:
     """Which of a provider's calls fail: the n-th (1-based) forwarded call."""
 
-    unavailable: int = 2  # 503
-    throttled: int = 5  # 429 Retry-After: 1
-    refused: int = 8  # 401 from here until fixed
+    unavailable: int = 1  # 503
+    throttled: int = 3  # 429 Retry-After: 1
+    refused: int = 5  # 401 from here until fixed
     lock: threading.Lock = field(default_factory=threading.Lock)
     calls: int = 0
     fixed: bool = False
