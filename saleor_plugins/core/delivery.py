@@ -412,6 +412,8 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> bool:
         return False
     if final == "pending" and result.outcome == "retry" and own_wait <= MAX_COUNTDOWN:
         dispatch_on_commit([job.id], countdown=max(0.0, float(own_wait)))
+    if final == "pending" and result.outcome == "circuit" and own_wait <= 0:
+        dispatch_on_commit([job.id])  # the circuit closed while this job looked: go now
     if successor is not None and successor_wait <= MAX_COUNTDOWN:
         dispatch_on_commit([successor], countdown=float(successor_wait))
     if released:

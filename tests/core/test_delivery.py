@@ -217,10 +217,12 @@ def test_a_job_that_saw_the_circuit_open_as_it_closed_is_not_parked(
         return result
 
     monkeypatch.setattr(delivery, "_run", saved_meanwhile)
+    broker.sent.clear()
     assert delivery.deliver(job_of(orders[1]).id).outcome == "circuit"
     monkeypatch.undo()
     waiting = job_of(orders[1])
     assert waiting.status == JobStatus.PENDING and waiting.not_before <= timezone.now()
+    assert waiting.id in broker.ids()  # sent again now, not left to the sweep
     assert delivery.deliver(waiting.id).outcome == "succeeded"
 
 
