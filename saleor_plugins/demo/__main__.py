@@ -85,7 +85,8 @@ def run(args: argparse.Namespace, stand_ins: Any) -> int:
         + ", ".join(i.removeprefix("saleor_plugins.") for i in enabled)
         + f".\nEnabled in {' and '.join(setup.CHANNELS)}; Xero and QuickBooks connected "
         "through OAuth. Each provider fails a 503, a 429 (Retry-After: 1) and then refuses "
-        "the key until the merchant saves it again.\nStarting a Celery worker…",
+        "the key until the merchant saves it again (Stripe: its 503 and 429 at checkout, "
+        "its refusal in the worker).\nStarting a Celery worker…",
         flush=True,
     )
     worker = start_worker()

@@ -24,9 +24,9 @@ SPARED = ("/token", "/oauth", "/connect/", "/identity")
 class Outage:
     """Which of a provider's calls fail: the n-th (1-based) forwarded call."""
 
-    unavailable: int = 1  # 503
-    throttled: int = 3  # 429 Retry-After: 1
-    refused: int = 5  # 401 from here until fixed
+    unavailable: int | None = 1  # 503 (None: never)
+    throttled: int | None = 3  # 429 Retry-After: 1
+    refused: int | None = 5  # 401 from here until fixed
     lock: threading.Lock = field(default_factory=threading.Lock)
     calls: int = 0
     fixed: bool = False
@@ -42,7 +42,7 @@ class Outage:
                 fault: tuple[int, dict[str, str]] | None = (503, {})
             elif n == self.throttled:
                 fault = (429, {"Retry-After": "1"})
-            elif n >= self.refused and not self.fixed:
+            elif self.refused is not None and n >= self.refused and not self.fixed:
                 fault = (401, {})
             else:
                 fault = None

@@ -58,6 +58,7 @@ def summarise(stand_ins: Any, done: Any, request_path: int, enabled: list[str]) 
     injected = {
         i.removeprefix("saleor_plugins."): p.outage.injected for i, p in stand_ins.proxies.items()
     }
+    injected["stripe"] = stand_ins.checkout_stripe.outage.injected + injected["stripe"]
 
     print("\nWhat every provider now holds, checked against the demo store")
     for check in checks:

@@ -45,8 +45,12 @@ META = "saleor_plugins.meta"
 #: QuickBooks gets no 429: its rule is a 60 s pause (client.py), longer than the demo
 OUTAGES = {
     "saleor_plugins.google_merchant": lambda: Outage(unavailable=1, throttled=2, refused=3),
-    "saleor_plugins.quickbooks": lambda: Outage(unavailable=2, throttled=0, refused=5),
+    "saleor_plugins.quickbooks": lambda: Outage(unavailable=2, throttled=None, refused=5),
+    # the worker's Stripe calls (a refund's list): one, refused until the key is saved
+    "saleor_plugins.stripe": lambda: Outage(unavailable=None, throttled=None, refused=1),
 }
+#: the checkout's own Stripe calls (the gateway, in the request): a 503, then a 429
+CHECKOUT_OUTAGE = Outage(unavailable=2, throttled=5, refused=None)
 
 
 def _private_key() -> str:
@@ -84,7 +88,10 @@ class StandIns:
         self.meta = fb.FakeGraph(servers[2])
         for fake in (self.merchant, self.ga4, self.meta):
             fake.install()
+        self.checkout_stripe = FaultProxy(self.stripe.url, CHECKOUT_OUTAGE)
+        s.callback(self.checkout_stripe.close)
         for integration, url in {
+            STRIPE: self.stripe.url,
             MAILCHIMP: self.mailchimp.url,
             MERCHANT: self.merchant.url,
             GA4: self.ga4.url,
@@ -106,7 +113,7 @@ class StandIns:
         urls = [self.stripe.url, self.mailchimp.url, self.xero.url, self.quickbooks.url]
         urls += [self.merchant.url, self.ga4.url, self.meta.url]
         found = {int(u.split(":")[2].split("/")[0]) for u in urls}
-        return found | {p.port for p in self.proxies.values()}
+        return found | {p.port for p in [*self.proxies.values(), self.checkout_stripe]}
 
     def settings(self) -> dict[str, Any]:
         """Django settings pointing the connectors at the stand-ins (through the proxies)."""
@@ -117,7 +124,7 @@ class StandIns:
             "SALEOR_PLUGINS_GA4_ENDPOINT": p[GA4],
             "SALEOR_PLUGINS_META_GRAPH_URL": p[META],
             "SALEOR_PLUGINS_META_POLL_SECONDS": 0.0,
-            "stripe": self.stripe.url,
+            "stripe": p[STRIPE],  # the worker's; the checkout's: checkout_stripe
         }
         for name in ("API_URL", "LOGIN_URL", "IDENTITY_URL"):
             values[f"SALEOR_PLUGINS_XERO_{name}"] = p[XERO]

@@ -14,7 +14,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from ..stripe.gateway import PaymentRequest, StripeGateway
+import stripe
+
+from ..stripe.gateway import PaymentRequest, Result, StripeGateway
 from ..stripe.settings import StripeSettings
 from ..testing.providers.stripe import charge as stripe_charge
 from . import store
@@ -63,6 +65,8 @@ class Scenario:
         self.gateways = {
             c: StripeGateway(StripeSettings.parse(stand_ins.configs(c)[STRIPE])) for c in CHANNELS
         }
+        # the checkout's Stripe calls, made here in the request, through their own proxy
+        stripe.api_base = stand_ins.checkout_stripe.url
 
     def run(self, orders: int, products: int) -> Done:
         discontinued = self.written(
@@ -174,13 +178,14 @@ class Scenario:
             data={"payment_method_id": card},
         )
         gateway = self.gateways[channel]
-        before = len(self.p.stripe.state.requests)
-        result = gateway.process(req)
+        calls = self.p.checkout_stripe.outage.calls
+        result = self._taken(lambda: gateway.process(req))
         if result.action_required:  # 3-D Secure: the shopper authenticates, then confirms
             self.done.three_ds += 1
             self.p.stripe.complete_action(result.transaction_id)
-            result = gateway.confirm(replace(req, token=result.transaction_id))
-        self.done.payment_calls += len(self.p.stripe.state.requests) - before
+            token = result.transaction_id
+            result = self._taken(lambda: gateway.confirm(replace(req, token=token)))
+        self.done.payment_calls += self.p.checkout_stripe.outage.calls - calls
         if not result.is_success:
             raise RuntimeError(f"the demo's payment failed: {result.error}")
         return {
@@ -190,11 +195,26 @@ class Scenario:
             "amount": str(result.amount),
         }
 
+    def _taken(self, pay: Callable[[], Result]) -> Result:
+        """Stripe unavailable or throttling at checkout: the shopper is told and pays again
+        (the gateway repeats its idempotency keys, so nothing is charged twice)."""
+        for _ in range(3):
+            result = pay()
+            if result.is_success or result.action_required:
+                break
+            status = self.p.checkout_stripe.outage.injected[-1:]
+            print(
+                f"          !! stripe answered {status[0] if status else '?'} at checkout: the "
+                f"shopper reads '{result.error}' and presses Pay again",
+                flush=True,
+            )
+        return result
+
     def _refund_in_part(self, order: Any) -> None:
         line = order.lines[0]
         amount = Decimal(line["unit_price"])  # one of the two mugs comes back
         paid = order.payments[0]
-        before = len(self.p.stripe.state.requests)
+        calls = self.p.checkout_stripe.outage.calls
         result = self.gateways[order.channel].refund(
             PaymentRequest(
                 payment_id=int(paid["id"].split("-")[1]),
@@ -204,7 +224,7 @@ class Scenario:
                 token=paid["psp_reference"],
             )
         )
-        self.done.payment_calls += len(self.p.stripe.state.requests) - before
+        self.done.payment_calls += self.p.checkout_stripe.outage.calls - calls
         if not result.is_success:
             raise RuntimeError(f"the demo's refund failed: {result.error}")
         row = {
