@@ -54,14 +54,14 @@ from saleor_plugins.core.models import Connection, Held  # noqa: E402
 from saleor_plugins.quickbooks import client as qb_client  # noqa: E402
 from saleor_plugins.quickbooks.connector import QuickBooksIntegration, complete  # noqa: E402
 from saleor_plugins.quickbooks.settings import QuickBooksSettings  # noqa: E402
+from saleor_plugins.testing.providers import quickbooks as fake_quickbooks  # noqa: E402
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero  # noqa: E402
 from saleor_plugins.xero import client as xero_client  # noqa: E402
 from saleor_plugins.xero.connector import XeroIntegration  # noqa: E402
 from saleor_plugins.xero.settings import XeroSettings  # noqa: E402
 from tests.accounting.orders import RATES, random_order  # noqa: E402
 from tests.quickbooks import conftest as qb_tests  # noqa: E402
-from tests.quickbooks import fake_quickbooks  # noqa: E402
 from tests.xero import conftest as xero_tests  # noqa: E402
-from tests.xero.fake_xero import TENANT, FakeXero  # noqa: E402
 
 CHANNEL = "default-channel"
 REDIRECT = "https://shop.example.com/callback"

@@ -190,8 +190,8 @@ def backfill(host: Any, channel: str, figures: Figures) -> None:
     from saleor_plugins.mailchimp import connector
     from saleor_plugins.mailchimp.backfill import Backfill
     from saleor_plugins.mailchimp.settings import MailchimpSettings
+    from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
     from tests.mailchimp.conftest import API_KEY, config
-    from tests.mailchimp.fake import FakeMailchimp
 
     with FakeMailchimp(API_KEY) as fake:
         settings.SALEOR_PLUGINS_MAILCHIMP_API_URL = fake.api_url

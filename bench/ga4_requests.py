@@ -49,6 +49,7 @@ from saleor_plugins.core.events import EventType  # noqa: E402
 from saleor_plugins.core.models import Attempt, Job  # noqa: E402
 from saleor_plugins.google_tag_manager import connector  # noqa: E402
 from saleor_plugins.google_tag_manager.models import SentEvent  # noqa: E402
+from saleor_plugins.testing.providers.google_tag_manager import FakeGA4  # noqa: E402
 from tests.google_tag_manager.conftest import (  # noqa: E402
     CHANNEL,
     ID,
@@ -58,7 +59,6 @@ from tests.google_tag_manager.conftest import (  # noqa: E402
     refund,
     refunded,
 )
-from tests.google_tag_manager.fake_ga4 import FakeGA4  # noqa: E402
 
 
 def prepare() -> None:

@@ -191,7 +191,7 @@ def requests_per_thousand() -> None:
     from saleor_plugins.google_merchant.client import MerchantClient
     from saleor_plugins.google_merchant.connector import GoogleMerchantIntegration
     from saleor_plugins.google_merchant.sync import Plan, plan_product
-    from tests.google_merchant.fake_merchant import FakeMerchant
+    from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in the output
     server = HTTPServer(host="127.0.0.1", port=0)

@@ -56,6 +56,7 @@ from saleor_plugins.mailchimp import backfill as backfill_module  # noqa: E402
 from saleor_plugins.mailchimp import connector  # noqa: E402
 from saleor_plugins.mailchimp.backfill import Backfill  # noqa: E402
 from saleor_plugins.mailchimp.models import BackfillBatch, BackfillCursor  # noqa: E402
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp  # noqa: E402
 from tests.mailchimp.conftest import (  # noqa: E402
     API_KEY,
     CHANNEL,
@@ -65,7 +66,6 @@ from tests.mailchimp.conftest import (  # noqa: E402
     order,
     product,
 )
-from tests.mailchimp.fake import FakeMailchimp  # noqa: E402
 
 CONCURRENCY = 10  # Mailchimp's connections per account
 

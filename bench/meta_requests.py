@@ -37,7 +37,7 @@ from saleor_plugins.meta.client import MetaClient  # noqa: E402
 from saleor_plugins.meta.connector import MetaIntegration  # noqa: E402
 from saleor_plugins.meta.mapping import map_product, purchase_event  # noqa: E402
 from saleor_plugins.meta.settings import MetaSettings  # noqa: E402
-from tests.meta.fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph  # noqa: E402
+from saleor_plugins.testing.providers.meta import CATALOG, PIXEL, TOKEN, FakeGraph  # noqa: E402
 
 CHANNEL = "default-channel"
 NOW = datetime.now(UTC)

@@ -30,8 +30,8 @@ setup()
 
 from saleor_plugins.stripe.gateway import PaymentRequest, StripeGateway  # noqa: E402
 from saleor_plugins.stripe.models import Intent  # noqa: E402
+from saleor_plugins.testing.providers.stripe import FakeStripe  # noqa: E402
 from tests.stripe.conftest import SECRET_KEY, make_settings  # noqa: E402
-from tests.stripe.fake_stripe import FakeStripe  # noqa: E402
 
 _ids = iter(range(1, 10**9))
 

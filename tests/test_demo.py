@@ -1,26 +1,35 @@
-"""`./run demo` as a newcomer sees it: a line per delivery as it happens, the request path
-proven free of provider calls, totals that add up, and an end that says how it went."""
+"""`./run demo` as a newcomer sees it: every built-in integration at work against the
+provider stand-ins, a line per delivery, each outage shown and recovered from, what every
+provider holds checked against the store, and an exit status CI can trust."""
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pytest
 import requests
 
+from saleor_plugins.demo.holdings import Check
+from saleor_plugins.demo.providers import CHANNELS, StandIns
 from saleor_plugins.demo.report import RequestPathProbe
 from saleor_plugins.demo.sandbox import Sandbox
+from saleor_plugins.demo.setup import built_in_integrations
 from saleor_plugins.testing.services import redis_url, run_id
 
 ROOT = Path(__file__).resolve().parents[1]
 DELIVERY = re.compile(
-    r"^\s*\d+\.\d\ds  <- saleor_plugins\.sandbox\s+(default-channel|channel-pln)\s+"
-    r"(order_created|order_paid|product_upserted)\s+(succeeded|retry)\s+(\d{3})\s+(\d+) ms"
+    r"^\s*\d+\.\d\ds  <- (\w+)\s+(default-channel|channel-pln)\s+(\w+)\s+"
+    r"(succeeded|retry|circuit)\s+(\d{3})?\s+(\d+) ms"
 )
+HOLDS = re.compile(r"^  (\w+)\s+(.+): (\d+) lost, (\d+) duplicated$")
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,36 +57,97 @@ def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
             c.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
-def test_demo_prints_each_delivery_and_totals_that_add_up() -> None:
-    proc = run_demo("--orders", "4", "--products", "3", "--pace", "0")
-    out = proc.stdout
-    assert proc.returncode == 0, out + proc.stderr
+@pytest.fixture(scope="module")
+def demo() -> subprocess.CompletedProcess[str]:
+    return run_demo("--orders", "5", "--products", "3", "--pace", "0")
 
-    deliveries = [DELIVERY.match(line) for line in out.splitlines()]
-    deliveries = [m for m in deliveries if m]
-    # 3 products in 2 channels + 4 orders + 2 of them paid = 12 jobs; the sandbox's injected
-    # 503 and 429 make two of them retry once
-    assert len(deliveries) == 14
-    assert sorted(m[3] for m in deliveries).count("retry") == 2
-    assert {m[4] for m in deliveries if m[3] == "retry"} == {"503", "429"}
-    assert {m[1] for m in deliveries} == {"default-channel", "channel-pln"}
-    assert out.count(" -> ") == 3 + 4 + 2  # one line per store event
 
-    assert "jobs written : 12 (expected 12" in out
+def short(integration: str) -> str:
+    return integration.removeprefix("saleor_plugins.")
+
+
+def test_every_registered_integration_takes_part(demo: subprocess.CompletedProcess[str]) -> None:
+    """An integration registered under the entry points is enabled, delivered to and checked:
+    one added later without a stand-in in the demo makes this fail."""
+    out = demo.stdout
+    assert demo.returncode == 0, out + demo.stderr
+    registered = {short(i) for i in built_in_integrations()}
+    assert len(registered) >= 7
+    delivered = {m[1] for m in map(DELIVERY.match, out.splitlines()) if m}
+    checked = {m[1] for m in map(HOLDS.match, out.splitlines()) if m}
+    assert delivered == registered == checked
+    for line in out.splitlines():
+        if m := HOLDS.match(line):
+            assert (m[3], m[4]) == ("0", "0"), line
+    assert f"OK: {len(registered)} integrations, 0 lost, 0 duplicated" in out
+
+
+def test_each_delivery_is_a_line_in_both_channels(demo: subprocess.CompletedProcess[str]) -> None:
+    deliveries = [m for m in map(DELIVERY.match, demo.stdout.splitlines()) if m]
+    assert {m[2] for m in deliveries} == set(CHANNELS)
+    events = {m[3] for m in deliveries}
+    assert {"order_created", "order_paid", "order_refunded", "product_upserted"} <= events
+    assert {"product_deleted", "customer_upserted", "checkout_upserted"} <= events
+    assert "webhook_received" in events  # Stripe's webhooks, applied by the worker
+
+
+def test_outages_are_retried_and_refused_keys_recovered(
+    demo: subprocess.CompletedProcess[str],
+) -> None:
+    out = demo.stdout
+    deliveries = [m for m in map(DELIVERY.match, out.splitlines()) if m]
+    retried = {(m[1], m[5]) for m in deliveries if m[4] == "retry"}
+    circuits = {m[1] for m in deliveries if m[4] == "circuit"}
+    fixed = set(re.findall(r"!! (\w+) refused the key in", out))
+    # Stripe's calls are the checkout's: the shopper is told and pays again
+    retried |= {
+        ("stripe", code) for code in re.findall(r"!! stripe answered (\d+) at checkout", out)
+    }
+    for provider in {short(i) for i in built_in_integrations()}:
+        assert (provider, "503") in retried, provider
+        if provider != "quickbooks":  # its 429 is a 60 s pause by QuickBooks' rule
+            assert (provider, "429") in retried, provider
+        assert provider in circuits and provider in fixed, provider
     assert "request path : 0 provider calls" in out
-    assert "deliveries   : 14 attempts by the worker = 12 jobs succeeded + 2 retries" in out
-    assert "14 requests received (one per attempt)" in out
-    assert "0 applied twice" in out
-    assert "Warm shutdown" not in out + proc.stderr
-    assert out.rstrip().splitlines()[-1].startswith("OK:")
+    assert "jobs now: succeeded" in out and "pending" not in out.split("jobs now:")[1]
 
 
-def test_the_request_path_probe_counts_a_provider_call() -> None:
-    """The demo's "0 provider calls in the request path" can be 1: the probe sees calls."""
-    with Sandbox("sk_probe") as sandbox:
-        host, port = sandbox.server.server_address[:2]
-        probe = RequestPathProbe((str(host), int(port)))
-        with probe.installed():
-            requests.get(f"{sandbox.url}/v1/x", timeout=5)
-        requests.get(f"{sandbox.url}/v1/y", timeout=5)  # outside the request path
+def test_a_lost_or_doubled_write_fails_the_check() -> None:
+    check = Check("saleor_plugins.xero")
+    check.compare("invoices", ["1001", "1002"], ["1001", "1001"])
+    assert (check.lost, check.duplicated, check.ok) == (1, 1, False)
+    assert check.line().endswith("1 lost, 1 duplicated")
+
+
+def test_every_registered_integration_has_a_stand_in() -> None:
+    with StandIns() as stand_ins:
+        for channel in CHANNELS:
+            assert set(built_in_integrations()) <= set(stand_ins.configs(channel))
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox("sk_probe") as sb:
+        yield sb
+
+
+def test_the_request_path_probe_counts_a_provider_call(sandbox: Sandbox) -> None:
+    """The demo's "0 provider calls inside requests" can be 1: the probe sees calls."""
+    host, port = sandbox.server.server_address[:2]
+    probe = RequestPathProbe((str(host), int(port)))
+    with probe.installed():
+        requests.get(f"{sandbox.url}/v1/x", timeout=5)
+    requests.get(f"{sandbox.url}/v1/y", timeout=5)  # outside the request path
     assert probe.count == 1
+
+
+def test_the_probe_leaves_out_the_stand_ins_own_threads(sandbox: Sandbox) -> None:
+    """The proxies forward the worker's calls from threads of the demo's process: those
+    connections are not the request's."""
+    host, port = sandbox.server.server_address[:2]
+    probe = RequestPathProbe((str(host), int(port)))
+    with probe.installed():
+        other = threading.Thread(target=lambda: socket.create_connection((host, port)).close())
+        other.start()
+        other.join()
+    assert probe.count == 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from . import clock, secrets
 from .handoff import dispatch_on_commit
@@ -90,9 +90,21 @@ ON CONFLICT (integration, channel) DO UPDATE SET
 RETURNING c.retry_at, c.opened_at = {NOW}
 """
 
-_CLOSE = f"""
-WITH {close_ctes("%(integration)s", "%(channel)s")}
-SELECT id FROM released
+_CLOSE = """
+UPDATE saleor_plugins_circuit AS k
+   SET is_open = false, failures = 0, retry_at = NULL, reason = ''
+  FROM (SELECT id, retry_at FROM saleor_plugins_circuit
+         WHERE integration = %(integration)s AND channel = %(channel)s AND is_open) AS o
+ WHERE k.id = o.id AND k.is_open
+RETURNING o.retry_at
+"""
+
+#: the jobs parked until the closed circuit's ``retry_at`` (see :func:`close_ctes`)
+_RELEASE = f"""
+UPDATE saleor_plugins_job SET not_before = LEAST(not_before, {NOW})
+ WHERE integration = %(integration)s AND channel = %(channel)s AND status = 'pending'
+   AND not_before <= GREATEST(%(retry_at)s::timestamptz, {NOW}) + %(probe_wait)s
+RETURNING id
 """
 
 
@@ -135,9 +147,17 @@ def close_circuit(integration: str, channel: str) -> list[int]:
 
     Returns the ids of the released jobs (dispatched once the transaction commits).
     """
-    with connection.cursor() as cursor:
+    # Two statements: a worker recording a job that found the circuit open holds the
+    # circuit row (FOR SHARE) until it commits, so the closing UPDATE waits for it and the
+    # release, a statement of its own, then sees that job parked; a worker recording
+    # after the close sees the circuit closed and parks nothing.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CLOSE, _params(integration, channel))
-        ids = [row[0] for row in cursor.fetchall()]
+        row = cursor.fetchone()
+        if row is None:
+            return []
+        cursor.execute(_RELEASE, _params(integration, channel, retry_at=row[0]))
+        ids = [r[0] for r in cursor.fetchall()]
     if ids:
         dispatch_on_commit(ids)
     return ids

@@ -97,7 +97,14 @@ def _claim_sql(installation_sql: str | None) -> str:
 
 
 _RECORD = f"""
-WITH target AS (
+WITH breaker AS (
+  -- a circuit wait: the circuit as it is now, locked against a concurrent close
+  -- (circuit.close_circuit then releases this job once it is recorded)
+  SELECT k.is_open FROM saleor_plugins_circuit AS k
+   WHERE %(until)s::timestamptz IS NOT NULL
+     AND k.integration = %(integration)s AND k.channel = %(channel)s
+     FOR SHARE),
+target AS (
   SELECT j.id,
          CASE WHEN %(status)s = 'pending' AND (%(supersede)s OR (
                   j.coalesce_key IS NOT NULL AND EXISTS (
@@ -111,8 +118,11 @@ done AS (
   UPDATE saleor_plugins_job AS j
      SET status = t.status,
          finished_at = CASE WHEN t.status = 'pending' THEN NULL ELSE {NOW} END,
-         not_before = CASE WHEN t.status = 'pending'
-                           THEN COALESCE(%(until)s, {NOW} + %(wait)s) ELSE j.not_before END,
+         not_before = CASE WHEN t.status <> 'pending' THEN j.not_before
+                           -- waiting for a circuit the merchant closed meanwhile: not at all
+                           WHEN %(until)s::timestamptz IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM breaker WHERE is_open) THEN {NOW}
+                           ELSE COALESCE(%(until)s, {NOW} + %(wait)s) END,
          attempts = j.attempts - %(refund)s,
          locked_until = NULL, updated_at = {NOW}, last_status_code = %(code)s,
          last_error = CASE WHEN t.status = 'skipped' AND %(status)s = 'pending'
@@ -405,6 +415,8 @@ def _record(job: JobContext, result: Result, duration_ms: int) -> bool:
         return False
     if final == "pending" and result.outcome == "retry" and own_wait <= MAX_COUNTDOWN:
         dispatch_on_commit([job.id], countdown=max(0.0, float(own_wait)))
+    if final == "pending" and result.outcome == "circuit" and own_wait <= 0:
+        dispatch_on_commit([job.id])  # the circuit closed while this job looked: go now
     if successor is not None and successor_wait <= MAX_COUNTDOWN:
         dispatch_on_commit([successor], countdown=float(successor_wait))
     if released:

@@ -1,3 +1,6 @@
+import json
+import os
+
 from django.apps import AppConfig
 
 
@@ -10,3 +13,13 @@ class DemoConfig(AppConfig):
     def ready(self) -> None:
         # make the demo's Celery app the current one, as Saleor's is in a Saleor process
         from . import celery  # noqa: F401
+
+        providers = json.loads(os.environ.get("SALEOR_PLUGINS_DEMO_PROVIDERS") or "{}")
+        if providers.get("stripe"):
+            import stripe
+
+            from ..stripe.connector import register_payment_host
+            from .payments import DemoPaymentHost
+
+            stripe.api_base = providers["stripe"]  # the Stripe stand-in (`./run demo`)
+            register_payment_host(DemoPaymentHost())  # Stripe's webhooks reach the demo store

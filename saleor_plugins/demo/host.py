@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from ..core import snapshots as s
 from ..core.events import EventType
 from ..core.host import Change, Installation
-from .models import DemoCustomer, DemoInstallation, DemoOrder, DemoProduct
+from .models import DemoCheckout, DemoCustomer, DemoInstallation, DemoOrder, DemoProduct
+
+#: a channel's currency and its prices against the variant's (USD) price
+CHANNEL_CURRENCY = {"channel-pln": ("PLN", Decimal(4))}
+ON_SALE_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _money(amount: Any, currency: str) -> s.Money:
     return s.Money(Decimal(str(amount)), currency)
+
+
+def channel_price(price: Any, currency: str, channel: str) -> s.Money:
+    """A variant's price in a channel: converted where the channel has its own currency."""
+    if channel in CHANNEL_CURRENCY and currency == "USD":
+        code, rate = CHANNEL_CURRENCY[channel]
+        return _money((Decimal(str(price)) * rate).quantize(Decimal("0.01")), code)
+    return _money(price, currency)
 
 
 def _installation(row: DemoInstallation) -> Installation:
@@ -88,12 +100,33 @@ class DemoHost:
             shipping_gross=zero,
             total_net=total,
             total_gross=total,
-            total_charged=total if order.charge_status == "full" else zero,
-            total_refunded=zero,
+            total_charged=_money(sum(Decimal(p["amount"]) for p in order.payments), cur)
+            if order.payments
+            else (total if order.charge_status == "full" else zero),
+            total_refunded=_money(sum(Decimal(r["amount"]) for r in order.refunds), cur),
             discount=zero,
             customer=customer,
             created_at=order.created_at,
             updated_at=order.updated_at,
+            checkout_token=order.checkout_token,
+            tracking_client_id=order.tracking_client_id,
+            origin="checkout",
+            # the storefront writes the shopper's choice on the order, as on the customer
+            metadata=customer.metadata if customer else {},
+            payments=tuple(
+                s.Payment(p["id"], p["gateway"], p["psp_reference"], _money(p["amount"], cur))
+                for p in order.payments
+            ),
+            refunds=tuple(
+                s.Refund(
+                    id=r["id"],
+                    amount=_money(r["amount"], cur),
+                    lines=tuple(s.RefundLine(f"{order.pk}-{i}", q) for i, q in r["lines"]),
+                    gateway=r.get("gateway", ""),
+                    psp_reference=r.get("psp_reference", ""),
+                )
+                for r in order.refunds
+            ),
         )
 
     def _read_product(self, object_id: str, channel: str) -> s.Product | None:
@@ -106,23 +139,31 @@ class DemoHost:
                 sku=v.sku,
                 name=v.name,
                 prices=tuple(
-                    s.ChannelPrice(c, _money(v.price, v.currency)) for c in product.channels
+                    s.ChannelPrice(c, channel_price(v.price, v.currency, c))
+                    for c in product.channels
                 ),
                 stocks=(s.Stock("default", v.quantity),),
             )
             for v in product.variants.all()
         )
+        slug = f"product-{product.pk}"
         return s.Product(
             id=str(product.pk),
-            slug=f"product-{product.pk}",
+            slug=slug,
             name=product.name,
-            description=product.description,
-            product_type="default",
-            category="",
-            category_path=(),
+            description=product.description or product.name,
+            product_type="Mugs",
+            category="Mugs",
+            category_path=("Kitchen", "Mugs"),
             variants=variants,
-            listings=tuple(s.ChannelListing(c, True) for c in product.channels),
+            listings=tuple(
+                s.ChannelListing(c, True, available_for_purchase_at=ON_SALE_SINCE)
+                for c in product.channels
+            ),
+            attributes=(s.Attribute("brand", "Brand", ("Demo Mugs",)),),
+            media=(s.Media(f"https://shop.example.com/media/{slug}.jpg"),),
             updated_at=product.updated_at,
+            category_slugs=("kitchen", "mugs"),
         )
 
     def _read_customer(self, object_id: str, channel: str) -> s.Customer | None:
@@ -136,6 +177,40 @@ class DemoHost:
             last_name=c.last_name,
             language=c.language,
             marketing_consent=c.marketing_consent,
+            # where Saleor's storefronts keep it (the integrations' default metadata key)
+            metadata={}
+            if c.marketing_consent is None
+            else {"marketing_consent": "true" if c.marketing_consent else "false"},
+            updated_at=c.updated_at,
+        )
+
+    def _read_checkout(self, object_id: str, channel: str) -> s.Checkout | None:
+        c = DemoCheckout.objects.filter(pk=object_id).first()
+        if c is None:
+            return None
+        lines = tuple(
+            s.CheckoutLine(
+                variant_id=str(x.get("variant_id", "")),
+                product_id=str(x.get("product_id", "")),
+                sku=x["sku"],
+                product_name=x["name"],
+                quantity=int(x["quantity"]),
+                unit_price=_money(x["unit_price"], c.currency),
+            )
+            for x in c.lines
+        )
+        total = sum((Decimal(str(x["unit_price"])) * x["quantity"] for x in c.lines), Decimal(0))
+        customer = self._read_customer(str(c.customer_id), channel) if c.customer_id else None
+        return s.Checkout(
+            token=str(c.token),
+            channel=c.channel,
+            email=c.email,
+            currency=c.currency,
+            lines=lines,
+            total=_money(total, c.currency),
+            customer=customer,
+            completed=c.completed,
+            created_at=c.created_at,
             updated_at=c.updated_at,
         )
 

@@ -59,3 +59,21 @@ class DemoOrder(models.Model):
     lines = models.JSONField(default=list)  # [{"sku", "name", "quantity", "unit_price"}]
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    checkout_token = models.CharField(max_length=64, blank=True)
+    tracking_client_id = models.CharField(max_length=64, blank=True)
+    # [{"id", "gateway", "psp_reference", "amount"}] and [{"id", "amount", "psp_reference",
+    # "lines": [[line index, quantity]]}], as Saleor's payments and refunds
+    payments = models.JSONField(default=list)
+    refunds = models.JSONField(default=list)
+
+
+class DemoCheckout(models.Model):
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    channel = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    customer = models.ForeignKey(DemoCustomer, null=True, on_delete=models.SET_NULL)
+    currency = models.CharField(max_length=3, default="USD")
+    lines = models.JSONField(default=list)  # as DemoOrder.lines
+    completed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)

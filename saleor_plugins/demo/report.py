@@ -17,17 +17,17 @@ from typing import Any
 from ..core.models import Attempt
 
 OUT = (
-    "{when:>6.2f}s  <- {integration:22} {channel:16} {event:16} {outcome:9} {http:>4} "
+    "{when:>6.2f}s  <- {integration:18} {channel:16} {event:17} {outcome:9} {http:>4} "
     "{ms:>5} ms{note}"
 )
-IN = "{when:>6.2f}s  -> {event:16} {what:26} {jobs} job(s) for {channels}"
+IN = "{when:>6.2f}s  -> {event:17} {what:34} {jobs} job(s) for {channels}"
 
 
 class RequestPathProbe:
-    """Counts connections this process opens to ``address`` while it is installed."""
+    """Counts connections this process opens to ``addresses`` while it is installed."""
 
-    def __init__(self, address: tuple[str, int]) -> None:
-        self.address = address
+    def __init__(self, *addresses: tuple[str, int]) -> None:
+        self.addresses = set(addresses)
         self.count = 0
         self._lock = threading.Lock()
 
@@ -35,9 +35,16 @@ class RequestPathProbe:
     def installed(self) -> Iterator[RequestPathProbe]:
         original = socket.socket.connect
         probe = self
+        # the request's own thread: the stand-ins and proxies serve the worker from other
+        # threads of this process, and their connections are not the request's
+        request_thread = threading.get_ident()
 
         def connect(sock: socket.socket, addr: Any) -> None:
-            if isinstance(addr, tuple) and tuple(addr[:2]) == probe.address:
+            if (
+                threading.get_ident() == request_thread
+                and isinstance(addr, tuple)
+                and tuple(addr[:2]) in probe.addresses
+            ):
                 with probe._lock:
                     probe.count += 1
             original(sock, addr)
@@ -60,11 +67,11 @@ class SyncLogTail:
     def print_new(self, now: float) -> int:
         rows = list(Attempt.objects.filter(id__gt=self.last_id).order_by("id"))
         for a in rows:
-            note = f"  {a.error[:70]}" if a.outcome != "succeeded" else ""
+            note = f"  {a.error[:60]}" if a.outcome != "succeeded" else ""
             print(
                 OUT.format(
                     when=now - self.started,
-                    integration=a.integration,
+                    integration=a.integration.removeprefix("saleor_plugins."),
                     channel=a.channel,
                     event=a.event,
                     outcome=a.outcome,
@@ -80,4 +87,9 @@ class SyncLogTail:
 
 
 def event_line(when: float, event: str, what: str, jobs: int, channels: list[str]) -> str:
-    return IN.format(when=when, event=event, what=what, jobs=jobs, channels=", ".join(channels))
+    line = IN.format(when=when, event=event, what=what, jobs=jobs, channels=", ".join(channels))
+    return (
+        line
+        if jobs
+        else line.replace("0 job(s) for", "0 new job(s) (merged into pending ones) for")
+    )

@@ -6,6 +6,7 @@ environment (``DATABASE_URL``-style pieces, ``CELERY_BROKER_URL``).
 
 from __future__ import annotations
 
+import json
 import os
 from importlib.metadata import entry_points
 
@@ -48,6 +49,9 @@ if os.environ.get("DEMO_CELERY_QUEUE"):
 SALEOR_PLUGINS_HOST = "saleor_plugins.demo.host.DemoHost"
 SALEOR_PLUGINS_HOOK_MODULES = ["saleor_plugins.demo.connector"]
 SALEOR_PLUGINS_REDIS_URL = os.environ.get("SALEOR_PLUGINS_REDIS_URL", "redis://127.0.0.1:6379/14")
+# `./run demo` points the connectors at its provider stand-ins (demo/providers.py)
+_PROVIDERS = json.loads(os.environ.get("SALEOR_PLUGINS_DEMO_PROVIDERS") or "{}")
+globals().update({k: v for k, v in _PROVIDERS.items() if k.startswith("SALEOR_PLUGINS_")})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,7 +12,14 @@ from django.utils import timezone
 from ..core import outbox
 from ..core.events import EventType
 from ..core.maintenance import active_targets
-from .models import DemoInstallation, DemoOrder, DemoProduct, DemoVariant
+from .models import (
+    DemoCheckout,
+    DemoCustomer,
+    DemoInstallation,
+    DemoOrder,
+    DemoProduct,
+    DemoVariant,
+)
 
 
 def install(integration: str, channel: str, *, active: bool = True, **config: Any) -> None:
@@ -33,6 +40,74 @@ def install(integration: str, channel: str, *, active: bool = True, **config: An
                 "active_since": (since or timezone.now()) if active else None,
             },
         )
+
+
+def _emit(event: EventType, object_id: Any, channels: list[str], version: str = "") -> None:
+    outbox.emit(event, str(object_id), active_targets(event, channels), version=version)
+
+
+def register_customer(
+    channel: str, email: str, first_name: str, consent: bool | None
+) -> DemoCustomer:
+    """A shopper signs up in a channel, ticking the newsletter box (or not, or never asked)."""
+    with transaction.atomic():
+        customer = DemoCustomer.objects.create(
+            email=email, first_name=first_name, last_name="Demo", marketing_consent=consent
+        )
+        _emit(EventType.CUSTOMER_UPSERTED, customer.pk, [channel])
+    return customer
+
+
+def save_checkout(
+    channel: str, email: str, lines: list[dict[str, Any]], customer: DemoCustomer | None = None
+) -> DemoCheckout:
+    currency = lines[0].get("currency", "USD") if lines else "USD"
+    with transaction.atomic():
+        checkout = DemoCheckout.objects.create(
+            channel=channel, email=email, lines=lines, customer=customer, currency=currency
+        )
+        _emit(EventType.CHECKOUT_UPSERTED, checkout.token, [channel])
+    return checkout
+
+
+def complete_checkout(
+    checkout: DemoCheckout, payment: dict[str, Any], client_id: str = ""
+) -> DemoOrder:
+    """checkoutComplete after the payment succeeded: the order, paid, in one transaction."""
+    with transaction.atomic():
+        total = sum(Decimal(str(x["unit_price"])) * x["quantity"] for x in checkout.lines)
+        order = DemoOrder.objects.create(
+            channel=checkout.channel,
+            email=checkout.email,
+            customer=checkout.customer,
+            currency=checkout.currency,
+            lines=checkout.lines,
+            total=total,
+            checkout_token=str(checkout.token),
+            tracking_client_id=client_id,
+            charge_status="full",
+            payments=[payment],
+        )
+        checkout.completed = True
+        checkout.save(update_fields=["completed"])
+        _emit(EventType.ORDER_CREATED, order.pk, [order.channel])
+        _emit(EventType.ORDER_PAID, order.pk, [order.channel], order.updated_at.isoformat())
+    return order
+
+
+def refund(order: DemoOrder, refund_row: dict[str, Any]) -> None:
+    with transaction.atomic():
+        order.refunds = [*order.refunds, refund_row]
+        order.updated_at = timezone.now()
+        order.save(update_fields=["refunds", "updated_at"])
+        _emit(EventType.ORDER_REFUNDED, order.pk, [order.channel], refund_row["id"])
+
+
+def delete_product(product: DemoProduct) -> None:
+    with transaction.atomic():
+        channels, pk = list(product.channels), product.pk
+        product.delete()
+        _emit(EventType.PRODUCT_DELETED, pk, channels)
 
 
 def place_order(

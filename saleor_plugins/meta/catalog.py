@@ -27,7 +27,7 @@ from ..catalog.mapping import report
 from ..core import ledger
 from ..core.models import Held
 from ..core.snapshots import Product
-from .client import BatchResult, MetaClient
+from .client import BatchFailed, BatchResult, MetaClient
 from .mapping import delete_request, map_product, upsert_request
 from .settings import MetaSettings
 
@@ -91,13 +91,38 @@ def plan(
     return result
 
 
-def send(client: MetaClient, catalog_id: str, plans: list[Plan], *, interval: float) -> BatchResult:
-    """One items_batch (chunked) for all plans, polled until Meta finished it."""
+def send(
+    client: MetaClient,
+    catalog_id: str,
+    plans: list[Plan],
+    *,
+    interval: float,
+    held_by: tuple[str, str] | None = None,
+) -> BatchResult:
+    """One items_batch (chunked) for all plans, polled until Meta finished it.
+
+    ``held_by`` (integration, channel): if polling fails once Meta accepted the batch, its
+    upserts are held all the same (Meta goes on with the batch), so that a deletion
+    before the retry still reaches them; a batch Meta failed as a whole holds nothing.
+    """
     requests = [r for p in plans for r in p.requests()]
     if not requests:
         return BatchResult()
     handles = client.items_batch(catalog_id, requests)
-    return client.wait_for(catalog_id, handles, interval=interval)
+    try:
+        return client.wait_for(catalog_id, handles, interval=interval)
+    except BatchFailed:
+        raise  # Meta applied none of it
+    except Exception:
+        if held_by is not None:
+            integration, channel = held_by
+            with transaction.atomic():
+                for each in plans:
+                    ids = {i["id"] for i in each.upserts}
+                    ledger.hold(integration, channel, "item", dict.fromkeys(ids, each.product_id))
+                    if ids:
+                        ledger.hold(integration, channel, "product", [each.product_id])
+        raise
 
 
 def record(integration: str, channel: str, plans: list[Plan], errors: Mapping[str, str]) -> None:

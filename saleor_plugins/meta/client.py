@@ -68,6 +68,10 @@ def graph_url() -> str:
     return str(getattr(django_settings, "SALEOR_PLUGINS_META_GRAPH_URL", GRAPH_URL)).rstrip("/")
 
 
+class BatchFailed(TransientError):
+    """Meta failed a catalog batch as a whole: none of it was applied."""
+
+
 @dataclass(slots=True)
 class BatchResult:
     """What Meta reported for one or more items_batch handles once finished."""
@@ -184,7 +188,7 @@ class MetaClient:
             errors = status.get("errors") or []
             if str(status.get("status", "")).lower() == "error" and not errors:
                 # the whole batch failed without naming an item: nothing may be recorded
-                raise TransientError(f"catalog batch {handle} failed", provider=PROVIDER)
+                raise BatchFailed(f"catalog batch {handle} failed", provider=PROVIDER)
             for error in errors:
                 key = str(error.get("id") or error.get("retailer_id") or "?")
                 result.errors[key] = str(error.get("message", "refused"))[:300]

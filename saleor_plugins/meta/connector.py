@@ -123,6 +123,7 @@ class MetaIntegration(Integration[MetaSettings]):
                 self.settings.catalog_id,
                 list(plans.values()),
                 interval=poll_interval(),
+                held_by=(self.id, self.channel),
             )
         except Exception as e:
             for other in claimed:

@@ -72,7 +72,9 @@ def full_sync(
     def flush() -> None:
         if not pending:
             return
-        result = catalog.send(client, settings.catalog_id, pending, interval=interval)
+        result = catalog.send(
+            client, settings.catalog_id, pending, interval=interval, held_by=(integration, channel)
+        )
         catalog.record(integration, channel, pending, result.errors)
         sent = sum(len(p.upserts) for p in pending)
         report.upserted += sent - len(result.errors)
@@ -116,7 +118,13 @@ def full_sync(
         plans = list(by_product.values())
         for start in range(0, len(plans), 500):
             group = plans[start : start + 500]
-            result = catalog.send(client, settings.catalog_id, group, interval=interval)
+            result = catalog.send(
+                client,
+                settings.catalog_id,
+                group,
+                interval=interval,
+                held_by=(integration, channel),
+            )
             catalog.record(integration, channel, group, result.errors)
             report.deleted += sum(len(p.deletes) for p in group) - len(result.errors)
     report.requests = client.requests - before

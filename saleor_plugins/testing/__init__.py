@@ -10,7 +10,9 @@ Everything a connector's test suite needs to run on the real kernel without a Sa
 - :class:`FakeBroker`, :class:`Clock` — Celery's broker and time, under the test's control;
 - :class:`ProviderServer` — a local HTTP provider recording requests, scripted answers;
 - :func:`run_job` — a job through the kernel, returning its sync-log rows;
-- :class:`WebhookSecurityCases` — the webhook security cases every receiver must pass.
+- :class:`WebhookSecurityCases` — the webhook security cases every receiver must pass;
+- :mod:`.providers` — local stand-ins of every built-in integration's provider (the
+  tests and ``./run demo`` share them).
 
 Names are imported on first use, so ``import saleor_plugins.testing`` works before
 Django is set up.

@@ -16,13 +16,13 @@ import pytest
 from saleor_plugins.core import oauth, registry
 from saleor_plugins.core.host import get_host
 from saleor_plugins.core.models import Connection
+from saleor_plugins.testing.providers.quickbooks import FakeQuickBooks
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero, dp
 from saleor_plugins.xero import client as xero_client
 from saleor_plugins.xero import connector as xero_connector
 from saleor_plugins.xero.settings import XeroSettings
 from tests.quickbooks import conftest as qb
-from tests.quickbooks.fake_quickbooks import FakeQuickBooks
 from tests.xero import conftest as xero
-from tests.xero.fake_xero import TENANT, FakeXero, dp
 
 CHANNEL = "default-channel"
 

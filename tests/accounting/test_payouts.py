@@ -27,14 +27,14 @@ from saleor_plugins.core.settings import SettingsErrors
 from saleor_plugins.quickbooks.settings import QuickBooksSettings
 from saleor_plugins.stripe.connector import PLUGIN_ID as STRIPE
 from saleor_plugins.stripe.webhooks import StripeReceiver
+from saleor_plugins.testing.providers.quickbooks import OTHER_REALM, REALM, FakeQuickBooks
+from saleor_plugins.testing.providers.stripe import FakeStripe, event, make_payout, sign
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero, dp
 from saleor_plugins.xero import client as xero_client
 from saleor_plugins.xero.settings import XeroSettings
 from tests.quickbooks import conftest as qb
-from tests.quickbooks.fake_quickbooks import OTHER_REALM, REALM, FakeQuickBooks
 from tests.stripe.conftest import RAW_SETTINGS, WEBHOOK_SECRET, make_settings, serving
-from tests.stripe.fake_stripe import FakeStripe, event, make_payout, sign
 from tests.xero import conftest as xero
-from tests.xero.fake_xero import TENANT, FakeXero, dp
 
 pytestmark = pytest.mark.django_db
 CHANNELS = ("c1", "c2", "c3")

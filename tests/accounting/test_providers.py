@@ -17,9 +17,9 @@ from saleor_plugins.core import delivery, outbox
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Connection, Job
+from saleor_plugins.testing.providers.xero import dp
 from tests.accounting.conftest import CHANNEL, Provider
 from tests.accounting.orders import line, order
-from tests.xero.fake_xero import dp
 
 pytestmark = pytest.mark.django_db
 

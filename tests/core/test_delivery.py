@@ -201,6 +201,31 @@ def test_saving_fixed_credentials_closes_the_circuit_and_sends_the_queue(
         assert sandbox.state.effects[f"POST /v1/{CHANNEL}/orders/{order.pk}"] == 1
 
 
+def test_a_job_that_saw_the_circuit_open_as_it_closed_is_not_parked(
+    sandbox: Sandbox, refused, broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merchant saves fixed credentials while a worker holds a job that found the
+    circuit open: the job does not wait for the closed circuit's old retry time."""
+    orders = [place() for _ in range(2)]
+    delivery.deliver(job_of(orders[0]).id)  # refused: the circuit opens
+    store.install(SANDBOX, CHANNEL, endpoint=sandbox.url, api_key=SANDBOX_KEY)
+    run = delivery._run
+
+    def saved_meanwhile(job: Any) -> delivery.Result:
+        result = run(job)  # found the circuit open
+        circuit.close_circuit(SANDBOX, CHANNEL)  # saved before the worker records
+        return result
+
+    monkeypatch.setattr(delivery, "_run", saved_meanwhile)
+    broker.sent.clear()
+    assert delivery.deliver(job_of(orders[1]).id).outcome == "circuit"
+    monkeypatch.undo()
+    waiting = job_of(orders[1])
+    assert waiting.status == JobStatus.PENDING and waiting.not_before <= timezone.now()
+    assert waiting.id in broker.ids()  # sent again now, not left to the sweep
+    assert delivery.deliver(waiting.id).outcome == "succeeded"
+
+
 def test_a_successful_probe_closes_the_circuit(sandbox: Sandbox, refused, broker) -> None:
     orders = [place() for _ in range(2)]
     delivery.deliver(job_of(orders[0]).id)

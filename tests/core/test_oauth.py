@@ -14,7 +14,7 @@ from django.utils import timezone
 from saleor_plugins.core import oauth
 from saleor_plugins.core.errors import AuthenticationError, TransientError
 from saleor_plugins.core.models import Connection
-from tests.xero.fake_xero import CLIENT_ID, CLIENT_SECRET, FakeXero
+from saleor_plugins.testing.providers.xero import CLIENT_ID, CLIENT_SECRET, FakeXero
 
 CHANNEL = "default-channel"
 REDIRECT = "https://shop.example.com/plugins/channel/default-channel/saleor_plugins.xero/callback"

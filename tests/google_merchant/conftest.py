@@ -15,9 +15,9 @@ from pytest_httpserver import HTTPServer
 
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
 from ..catalog.builders import CHANNEL, NOW, PAST, product, variant
-from .fake_merchant import FakeMerchant
 
 __all__ = ["CHANNEL", "NOW", "PAST", "product", "variant"]
 

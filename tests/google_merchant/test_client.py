@@ -10,9 +10,9 @@ from saleor_plugins.core.errors import AuthenticationError, RateLimited, Transie
 from saleor_plugins.google_merchant.client import MerchantClient
 from saleor_plugins.google_merchant.mapping import map_product, product_input_name, to_product_input
 from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
 from .conftest import ACCOUNT, CHANNEL, DATA_SOURCE, NOW, product, variant
-from .fake_merchant import FakeMerchant
 
 SOURCE = f"accounts/{ACCOUNT}/dataSources/{DATA_SOURCE}"
 

@@ -8,9 +8,9 @@ from saleor_plugins.core import delivery, outbox, status
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Attempt, Circuit, Job, JobStatus
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
 from .conftest import ACCOUNT, CHANNEL, DATA_SOURCE, PAST, product, variant
-from .fake_merchant import FakeMerchant
 
 GM = "saleor_plugins.google_merchant"
 TARGET = [(GM, CHANNEL)]

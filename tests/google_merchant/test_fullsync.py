@@ -16,9 +16,9 @@ from saleor_plugins.google_merchant import fullsync, statuses, tasks
 from saleor_plugins.google_merchant.client import MerchantClient
 from saleor_plugins.google_merchant.models import StatusReport
 from saleor_plugins.google_merchant.settings import GoogleMerchantSettings
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 
 from .conftest import ACCOUNT, CHANNEL, DATA_SOURCE, PAST, product, variant
-from .fake_merchant import FakeMerchant
 
 SOURCE = f"accounts/{ACCOUNT}/dataSources/{DATA_SOURCE}"
 GM = "saleor_plugins.google_merchant"

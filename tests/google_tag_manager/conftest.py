@@ -19,8 +19,7 @@ from saleor_plugins.core.host import Installation
 from saleor_plugins.google_tag_manager import connector
 from saleor_plugins.google_tag_manager.connector import GoogleTagManagerIntegration
 from saleor_plugins.google_tag_manager.settings import GoogleTagManagerSettings
-
-from .fake_ga4 import FakeGA4
+from saleor_plugins.testing.providers.google_tag_manager import FakeGA4
 
 CHANNEL = "default-channel"
 OTHER = "channel-pln"

@@ -14,6 +14,7 @@ from saleor_plugins.core.events import EventType
 from saleor_plugins.core.management.commands.saleor_plugins_replay import replay
 from saleor_plugins.core.models import Attempt, Job, JobStatus
 from saleor_plugins.google_tag_manager.models import SentEvent
+from saleor_plugins.testing.providers.google_tag_manager import FakeGA4
 
 from .conftest import (
     CHANNEL,
@@ -28,7 +29,6 @@ from .conftest import (
     refund,
     refunded,
 )
-from .fake_ga4 import FakeGA4
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from saleor_plugins.google_tag_manager import client as client_module
 from saleor_plugins.google_tag_manager.connector import GoogleTagManagerIntegration
 from saleor_plugins.google_tag_manager.management.commands import saleor_plugins_ga4_validate
+from saleor_plugins.testing.providers.google_tag_manager import FakeGA4, message
 
 from .conftest import CHANNEL, MemoryHost, cfg, line, order
-from .fake_ga4 import FakeGA4, message
 
 
 def installation(host: MemoryHost, **overrides: Any) -> GoogleTagManagerIntegration:
@@ -33,7 +33,9 @@ def test_google_s_refusal_is_shown_beside_the_measurement_id(
     ga4: FakeGA4, host: MemoryHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refuse = [message("events[0].params.value", "Value is invalid.", "VALUE_INVALID")]
-    monkeypatch.setattr("tests.google_tag_manager.fake_ga4.validate", lambda *a, **k: refuse)
+    monkeypatch.setattr(
+        "saleor_plugins.testing.providers.google_tag_manager.validate", lambda *a, **k: refuse
+    )
     errors = installation(host).check_settings(timeout=2.0)
     assert set(errors) == {"measurement_id"}
     assert "Value is invalid" in errors["measurement_id"]
@@ -70,7 +72,9 @@ def test_the_command_prints_google_s_messages_for_a_real_order(
     assert ga4.debug_requests[0].events[0]["params"]["transaction_id"] == "1001"
 
     refuse = [message("events[0].params.items", "Item is invalid.", "VALUE_INVALID")]
-    monkeypatch.setattr("tests.google_tag_manager.fake_ga4.validate", lambda *a, **k: refuse)
+    monkeypatch.setattr(
+        "saleor_plugins.testing.providers.google_tag_manager.validate", lambda *a, **k: refuse
+    )
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 validation message"):
         call_command("saleor_plugins_ga4_validate", channel=CHANNEL, order=o.id, stdout=out)

@@ -17,8 +17,7 @@ from saleor_plugins.mailchimp import connector
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
 from saleor_plugins.mailchimp.models import BackfillBatch, BackfillCursor
 from saleor_plugins.mailchimp.settings import MailchimpSettings
-
-from .fake import FakeMailchimp
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
 AUDIENCE = "aud123"

@@ -19,9 +19,9 @@ from typing import Any
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.integration import JobContext
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import CHANNEL, MemoryHost, checkout, customer, order, product, voucher
-from .fake import FakeMailchimp
 
 
 @dataclass

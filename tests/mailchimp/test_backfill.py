@@ -18,6 +18,7 @@ from saleor_plugins.mailchimp.connector import MailchimpIntegration
 from saleor_plugins.mailchimp.management.commands import saleor_plugins_mailchimp_backfill
 from saleor_plugins.mailchimp.models import BackfillBatch, BackfillCursor
 from saleor_plugins.mailchimp.settings import MailchimpSettings
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import (
     AUDIENCE,
@@ -30,7 +31,6 @@ from .conftest import (
     product,
     voucher,
 )
-from .fake import FakeMailchimp
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tables")]
 STORE = f"/ecommerce/stores/saleor-{CHANNEL}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from . import scenario
 from .conftest import MemoryHost
-from .fake import FakeMailchimp
 
 pytestmark = pytest.mark.django_db
 

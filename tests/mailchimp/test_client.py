@@ -11,9 +11,9 @@ from saleor_plugins.core.errors import (
     TransientError,
 )
 from saleor_plugins.mailchimp.client import MailchimpClient, NotFound, account_key
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import API_KEY, AUDIENCE, CHANNEL, MemoryHost, integration, product
-from .fake import FakeMailchimp
 
 
 @pytest.mark.django_db

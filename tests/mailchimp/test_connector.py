@@ -12,6 +12,7 @@ from saleor_plugins.core.events import EventType
 from saleor_plugins.core.integration import JobContext
 from saleor_plugins.mailchimp.client import subscriber_hash
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import (
     AUDIENCE,
@@ -24,7 +25,6 @@ from .conftest import (
     product,
     voucher,
 )
-from .fake import FakeMailchimp
 
 STORE = f"/ecommerce/stores/saleor-{CHANNEL}"
 pytestmark = pytest.mark.django_db

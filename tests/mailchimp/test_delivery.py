@@ -13,10 +13,10 @@ from saleor_plugins.core.models import Job
 from saleor_plugins.core.ratelimit import limiter
 from saleor_plugins.mailchimp.client import account_key
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 from saleor_plugins.testing.services import redis_url
 
 from .conftest import API_KEY, CHANNEL, MemoryHost, config, customer, order, product
-from .fake import FakeMailchimp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ID = MailchimpIntegration.id

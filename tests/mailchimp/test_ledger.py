@@ -10,9 +10,9 @@ import pytest
 from saleor_plugins.core import ledger
 from saleor_plugins.core.events import EventType
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import CHANNEL, MemoryHost, checkout, order, product
-from .fake import FakeMailchimp
 from .scenario import job
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from saleor_plugins.core.models import Attempt, InboundEvent, Job
 from saleor_plugins.mailchimp import consent
 from saleor_plugins.mailchimp.connector import MailchimpIntegration
 from saleor_plugins.mailchimp.settings import MailchimpSettings
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 
 from .conftest import AUDIENCE, CHANNEL, SECRET, MemoryHost, config
-from .fake import FakeMailchimp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,10 +11,10 @@ from pytest_httpserver import HTTPServer
 
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.meta.settings import MetaSettings
+from saleor_plugins.testing.providers.meta import CATALOG, PIXEL, TOKEN, FakeGraph
 
 from ..catalog import builders
 from ..catalog.builders import CHANNEL, PAST, money, variant
-from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
 
 __all__ = ["CHANNEL", "PAST", "money", "variant"]
 

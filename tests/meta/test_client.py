@@ -14,8 +14,7 @@ from saleor_plugins.core.integration import RateLimit
 from saleor_plugins.core.ratelimit import limiter
 from saleor_plugins.meta import client as meta_client
 from saleor_plugins.meta.client import MetaClient, chunks
-
-from .fake_graph import CATALOG, PIXEL, TOKEN, FakeGraph
+from saleor_plugins.testing.providers.meta import CATALOG, PIXEL, TOKEN, FakeGraph
 
 
 def test_items_are_split_at_3000_per_request_and_by_size(monkeypatch: Any) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
 from saleor_plugins.core import delivery, ledger, outbox
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Circuit, Job, JobStatus
 from saleor_plugins.meta.connector import MetaIntegration
+from saleor_plugins.testing.providers.meta import FakeGraph
 
 from .conftest import CHANNEL, META, MemoryHost, checkout, order, product, variant
-from .fake_graph import FakeGraph
 
 TARGET = [(META, CHANNEL)]
 
@@ -137,6 +140,27 @@ def test_unlisting_then_deleting_releases_the_product(
     run(EventType.PRODUCT_DELETED, "p2")
     assert graph.items == {}
     assert ledger.holders("product", "p2") == set()
+
+
+def test_a_deletion_reaches_the_items_of_a_batch_whose_status_check_failed(
+    store: type[MemoryHost], graph: FakeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Meta took the batch, then its status check failed: the job retries, and a deletion
+    made before that retry still removes the item Meta holds (no stale item left)."""
+    store.products["p1"] = product("p1", (variant("a"),))
+    unavailable = FakeGraph.error(503, 2, "Service temporarily unavailable")
+    monkeypatch.setattr(graph, "status", lambda handle: unavailable)
+    first = outbox.emit(EventType.PRODUCT_UPSERTED, "p1", TARGET)[0]
+    assert delivery.deliver(first).outcome == "retry"
+    assert set(graph.items) == {"SKU-a"}  # Meta applies an accepted batch all the same
+    monkeypatch.undo()
+    del store.products["p1"]
+    new = outbox.emit(EventType.PRODUCT_DELETED, "p1", TARGET)  # merges into the waiting job
+    job = new[0] if new else first
+    Job.objects.filter(id=job).update(not_before=timezone.now())  # its retry is due
+    assert delivery.deliver(job).outcome == "succeeded"
+    assert graph.items == {}
+    assert ledger.holders("product", "p1") == set()
 
 
 def test_nothing_held_nothing_listable_no_call(store: type[MemoryHost], graph: FakeGraph) -> None:

@@ -11,8 +11,7 @@ from saleor_plugins.core import oauth, registry
 from saleor_plugins.core.host import Installation, get_host
 from saleor_plugins.quickbooks import client, connector
 from saleor_plugins.quickbooks.settings import QuickBooksSettings
-
-from .fake_quickbooks import CLIENT_ID, CLIENT_SECRET, FakeQuickBooks
+from saleor_plugins.testing.providers.quickbooks import CLIENT_ID, CLIENT_SECRET, FakeQuickBooks
 
 CHANNEL = "default-channel"
 QUICKBOOKS = connector.QuickBooksIntegration.id

@@ -19,10 +19,15 @@ from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Attempt, Connection, Job
 from saleor_plugins.core.settings import SettingsErrors
 from saleor_plugins.quickbooks.settings import QuickBooksSettings
+from saleor_plugins.testing.providers.quickbooks import (
+    CLIENT_SECRET,
+    OTHER_REALM,
+    REALM,
+    FakeQuickBooks,
+)
 from tests.accounting.orders import line, order
 
 from .conftest import CHANNEL, QUICKBOOKS, config
-from .fake_quickbooks import CLIENT_SECRET, OTHER_REALM, REALM, FakeQuickBooks
 
 pytestmark = pytest.mark.django_db
 

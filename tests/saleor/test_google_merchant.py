@@ -19,7 +19,7 @@ from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Job, JobStatus
-from tests.google_merchant.fake_merchant import FakeMerchant
+from saleor_plugins.testing.providers.google_merchant import FakeMerchant
 from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor

@@ -20,7 +20,7 @@ from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Job
-from tests.google_tag_manager.fake_ga4 import FakeGA4
+from saleor_plugins.testing.providers.google_tag_manager import FakeGA4
 from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor

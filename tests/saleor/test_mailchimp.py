@@ -21,7 +21,7 @@ from saleor_plugins.core import delivery, outbox
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Job
 from saleor_plugins.mailchimp.client import subscriber_hash
-from tests.mailchimp.fake import FakeMailchimp
+from saleor_plugins.testing.providers.mailchimp import FakeMailchimp
 from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor

@@ -15,7 +15,14 @@ from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Job, JobStatus
-from tests.meta.fake_graph import CATALOG, CATALOG_2, PIXEL, PIXEL_2, TOKEN, FakeGraph
+from saleor_plugins.testing.providers.meta import (
+    CATALOG,
+    CATALOG_2,
+    PIXEL,
+    PIXEL_2,
+    TOKEN,
+    FakeGraph,
+)
 from tests.saleor.conftest import enable
 
 pytestmark = pytest.mark.saleor

@@ -21,14 +21,14 @@ from saleor_plugins.core import delivery, hookspecs, oauth, registry
 from saleor_plugins.core.models import Connection, Job
 from saleor_plugins.stripe import connector as stripe_connector
 from saleor_plugins.stripe.connector import PLUGIN_ID as STRIPE
+from saleor_plugins.testing.providers.stripe import FakeStripe, event, make_payout, sign
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero, dp
 from saleor_plugins.xero import client as xero_client
 from saleor_plugins.xero import connector as xero_connector
 from saleor_plugins.xero.settings import XeroSettings
 from tests.saleor.conftest import enable
 from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET
-from tests.stripe.fake_stripe import FakeStripe, event, make_payout, sign
 from tests.xero.conftest import config
-from tests.xero.fake_xero import TENANT, FakeXero, dp
 
 pytestmark = pytest.mark.saleor
 

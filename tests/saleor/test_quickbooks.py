@@ -18,8 +18,8 @@ from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Connection, Job
+from saleor_plugins.testing.providers.quickbooks import REALM, FakeQuickBooks
 from tests.quickbooks.conftest import config, point_at
-from tests.quickbooks.fake_quickbooks import REALM, FakeQuickBooks
 from tests.saleor.conftest import enable, pay_with_dummy
 
 pytestmark = pytest.mark.saleor

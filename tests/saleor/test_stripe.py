@@ -1,6 +1,6 @@
 """The Stripe gateway inside a real Saleor: GraphQL checkout, order mutations, webhooks.
 
-Stripe is the local fake (tests/stripe/fake_stripe.py) driven through the real SDK.
+Stripe is the local fake (saleor_plugins/testing/providers/stripe.py) driven through the real SDK.
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/saleor SALEOR_PYTHON=... \\
      ./run saleor-tests tests/saleor/test_stripe.py
 """
@@ -22,10 +22,10 @@ from saleor_plugins.core import delivery, hookspecs, registry
 from saleor_plugins.core.models import InboundEvent, Job
 from saleor_plugins.stripe import connector
 from saleor_plugins.stripe.connector import PLUGIN_ID
+from saleor_plugins.testing.providers.stripe import FakeStripe, event, refund, sign
+from saleor_plugins.testing.providers.stripe import charge as charge_of
 from tests.saleor.conftest import enable
 from tests.stripe.conftest import RAW_SETTINGS, SECRET_KEY, WEBHOOK_SECRET
-from tests.stripe.fake_stripe import FakeStripe, event, refund, sign
-from tests.stripe.fake_stripe import charge as charge_of
 
 pytestmark = pytest.mark.saleor
 

@@ -18,9 +18,9 @@ from saleor.graphql.tests.utils import get_graphql_content
 
 from saleor_plugins.core import delivery
 from saleor_plugins.core.models import Connection, Job
+from saleor_plugins.testing.providers.xero import TENANT, FakeXero, dp
 from tests.saleor.conftest import enable, pay_with_dummy
 from tests.xero.conftest import config
-from tests.xero.fake_xero import TENANT, FakeXero, dp
 
 pytestmark = pytest.mark.saleor
 

@@ -11,8 +11,7 @@ import stripe
 
 from saleor_plugins.stripe.gateway import StripeGateway
 from saleor_plugins.stripe.settings import StripeSettings
-
-from .fake_stripe import FakeStripe
+from saleor_plugins.testing.providers.stripe import FakeStripe
 
 SECRET_KEY = "sk_test_51Fake0123456789abcdefSECRET"
 PUBLISHABLE_KEY = "pk_test_51Fake0123456789abcdefPUBLIC"

@@ -15,9 +15,9 @@ from saleor_plugins.core.errors import (
     TransientError,
 )
 from saleor_plugins.stripe.client import StripeClient, map_error
+from saleor_plugins.testing.providers.stripe import FakeStripe
 
 from .conftest import SECRET_KEY
-from .fake_stripe import FakeStripe
 
 err = stripe.error
 

@@ -17,9 +17,9 @@ from saleor_plugins.stripe import connector
 from saleor_plugins.stripe.connector import PLUGIN_ID, StripeIntegration
 from saleor_plugins.stripe.mapping import PaymentEvent
 from saleor_plugins.stripe.webhooks import StripeReceiver
+from saleor_plugins.testing.providers.stripe import FakeState, FakeStripe, event, sign
 
 from .conftest import RAW_SETTINGS, make_settings
-from .fake_stripe import FakeState, FakeStripe, event, sign
 
 CHANNEL = "default-channel"
 STATE = FakeState("sk_test_unused")

@@ -12,9 +12,9 @@ import stripe
 
 from saleor_plugins.stripe.client import API_VERSION
 from saleor_plugins.stripe.gateway import FAILED, UNAVAILABLE, PaymentRequest, StripeGateway
+from saleor_plugins.testing.providers.stripe import FakeStripe
 
 from .conftest import SECRET_KEY
-from .fake_stripe import FakeStripe
 
 Build = Callable[..., StripeGateway]
 pytestmark = pytest.mark.django_db

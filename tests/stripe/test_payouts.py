@@ -13,8 +13,7 @@ import saleor_plugins
 from saleor_plugins.core.errors import PermanentError
 from saleor_plugins.stripe import mapping
 from saleor_plugins.stripe.payouts import summarise
-
-from .fake_stripe import FakeState, event, make_payout
+from saleor_plugins.testing.providers.stripe import FakeState, event, make_payout
 
 STATE = FakeState("sk_test_unused")
 GATEWAY = "saleor_plugins.stripe"

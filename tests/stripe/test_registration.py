@@ -13,9 +13,9 @@ from saleor_plugins.stripe.management.commands.saleor_plugins_stripe_register_we
     register,
 )
 from saleor_plugins.stripe.registration import ensure_endpoint, webhook_url
+from saleor_plugins.testing.providers.stripe import FakeStripe
 
 from .conftest import RAW_SETTINGS, SECRET_KEY
-from .fake_stripe import FakeStripe
 
 BASE = "https://shop.example.com"
 

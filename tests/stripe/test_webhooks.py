@@ -13,10 +13,10 @@ from saleor_plugins.core.models import InboundEvent
 from saleor_plugins.stripe.connector import PLUGIN_ID
 from saleor_plugins.stripe.mapping import payment_event
 from saleor_plugins.stripe.webhooks import StripeReceiver
+from saleor_plugins.testing.providers.stripe import FakeState, event, sign
 from saleor_plugins.testing.webhooks import WebhookSecurityCases
 
 from .conftest import WEBHOOK_SECRET, make_settings
-from .fake_stripe import FakeState, event, sign
 
 STATE = FakeState("sk_test_unused")
 

@@ -10,9 +10,8 @@ import pytest
 from saleor_plugins.core import oauth, registry
 from saleor_plugins.core.host import Installation, get_host
 from saleor_plugins.core.models import Connection
+from saleor_plugins.testing.providers.xero import CLIENT_ID, CLIENT_SECRET, TENANT, FakeXero
 from saleor_plugins.xero import client, connector
-
-from .fake_xero import CLIENT_ID, CLIENT_SECRET, TENANT, FakeXero
 
 CHANNEL = "default-channel"
 XERO = connector.XeroIntegration.id

@@ -13,10 +13,10 @@ from saleor_plugins.core import delivery, outbox
 from saleor_plugins.core import snapshots as s
 from saleor_plugins.core.events import EventType
 from saleor_plugins.core.models import Attempt, Connection, Job
+from saleor_plugins.testing.providers.xero import CLIENT_SECRET, FakeXero, dp
 from tests.accounting.orders import line, order
 
 from .conftest import CHANNEL, XERO, config
-from .fake_xero import CLIENT_SECRET, FakeXero, dp
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ rotate on every use, the previous one still accepted for a grace window; revocat
 ``/connections`` listing tenants; invoices, credit notes, payments and contacts created
 by PUT/POST with ``Idempotency-Key`` replay (the same key returns the first answer);
 ``summarizeErrors=false`` per-element validation; bank transfers and bank transactions
-(payouts) checked against Xero's OpenAPI spec (``spec.py``) and Xero's own rules, per
+(payouts) checked against Xero's OpenAPI spec (``xero_spec.py``) and Xero's own rules, per
 organisation (``xero-tenant-id``); Xero's per-line arithmetic (line amount = quantity x
 unit amount rounded to 2 decimals, tax taken as given or computed per line);
 429 with Retry-After and the remaining-quota headers; a latency to simulate.
@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import spec
+from . import xero_spec as spec
 
 CLIENT_ID = "xero-client-id-0001"
 CLIENT_SECRET = "xero-client-secret-0123456789"

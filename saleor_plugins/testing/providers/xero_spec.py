@@ -1,4 +1,8 @@
-"""Bodies checked against Xero's own OpenAPI spec (``shared/providers/xero_accounting.yaml``).
+"""Bodies checked against Xero's own OpenAPI spec.
+
+The schemas the stand-in checks (and those they refer to) ship beside this module in
+``xero_schemas.json``, taken unchanged from Xero's ``xero_accounting.yaml``
+(XeroAPI/Xero-OpenAPI); ``tests/xero/test_spec.py`` checks they still are.
 
 What the fake Xero refuses as Xero would: a property the schema does not have (a typo the
 SDK would never send, or a field of another object), a required property missing, a
@@ -7,14 +11,14 @@ value of the wrong JSON type, a value outside the schema's enum.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-# shared/ lies beside the project's root (here and in CI)
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "providers" / "xero_accounting.yaml"
+SCHEMAS = Path(__file__).with_name("xero_schemas.json")
+#: what the stand-in checks; the file holds these and every schema they refer to
+CHECKED = ("BankTransfer", "BankTransaction")
 TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float),
@@ -27,7 +31,29 @@ TYPES: dict[str, tuple[type, ...]] = {
 
 @cache
 def schemas() -> dict[str, Any]:
-    return dict(yaml.safe_load(SPEC.read_text())["components"]["schemas"])
+    return dict(json.loads(SCHEMAS.read_text()))
+
+
+def closure(every: dict[str, Any], names: tuple[str, ...] = CHECKED) -> dict[str, Any]:
+    """The named schemas of a spec's ``components.schemas`` and all they refer to."""
+    found: dict[str, Any] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found[name] = every[name]
+        todo += [ref.rsplit("/", 1)[1] for ref in _refs(every[name])]
+    return dict(sorted(found.items()))
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:

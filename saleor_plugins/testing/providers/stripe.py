@@ -4,7 +4,8 @@ It implements what the plugin uses, with Stripe's behaviour where money is at st
 idempotency keys (replay of the first response, error on reuse with other parameters),
 ``requires_action`` for 3-D Secure cards, declines as 402 card errors, partial capture,
 partial and repeated refunds bounded by what was captured, cancellation of uncaptured
-intents. Objects start from Stripe's own samples (``shared/providers/stripe_fixtures3.json``).
+intents. Objects start from Stripe's own samples (``stripe_samples.json``: the resources
+we use, extracted unchanged from stripe-mock's ``fixtures3.json``).
 
 Test payment methods follow Stripe's test tokens: ``pm_card_visa`` succeeds,
 ``pm_card_threeDSecure2Required`` needs 3-D Secure, ``pm_card_chargeDeclined`` and
@@ -29,8 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-# shared/ lies beside the project's root (here and in CI)
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "providers" / "stripe_fixtures3.json"
+# the resources we start from, extracted unchanged from stripe-mock's fixtures3.json
+FIXTURES = Path(__file__).with_name("stripe_samples.json")
 
 DECLINES = {
     "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
