@@ -18,7 +18,7 @@ Without Saleor (or without ``DATABASE_URL``) it says so and exits with status 77
 workloads over the kernel's demo store. What each workload does and each column means:
 ``bench/catalogue_common.py``. The old readers take minutes for a whole catalogue, so by
 default they read the channel's first 4,000 products (``--baseline 0``: all; then the
-feeds' TSV digests are compared too, equal digests, equal feeds); rates are per variant.
+feeds' XML + TSV digests are compared too, equal digests, equal feeds); rates are per variant.
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ def report(name: str, old: cc.Figures, new: cc.Figures, baseline: int) -> None:
     print(f"{name:<10} after / before: {ratio:.1f}x variants/s{same}", flush=True)
     cc.result(BENCH, f"{name}: variants/s before -> after", f"{old.rate:,.0f} -> {new.rate:,.0f}")
     cc.result(BENCH, f"{name}: after / before", f"{ratio:.1f}x")
+    cc.result(
+        BENCH,
+        f"{name}: variants per CPU-second before -> after",
+        f"{old.cpu_rate:,.0f} -> {new.cpu_rate:,.0f}",
+    )
     cc.result(
         BENCH, f"{name}: SQL statements before -> after", f"{old.statements} -> {new.statements}"
     )

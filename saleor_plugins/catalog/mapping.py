@@ -114,12 +114,17 @@ def map_product(
     category, matched = rules.category_for(product, settings.categories())
     path = product.category_path or ((product.category,) if product.category else ())
     product_type = " > ".join(path)
+    # the parts every variant shares, computed once
+    product_values = rules.first_values(product.attributes)
+    product_images = rules.image_urls(product.media)
+    brands: dict[str, str] = {}  # brand -> its truncation
+    condition = settings.condition.value
     for variant in product.variants:
         prices = rules.prices_for(variant, channel, now)
         if prices is None:
             result.skipped.append((variant.id, "price"))
             continue
-        images = rules.images_for(product, variant)
+        images = rules.images_for(product, variant) if variant.media else product_images
         if not images:
             result.skipped.append((variant.id, "image_link"))
             continue
@@ -127,7 +132,8 @@ def map_product(
         if availability is None:
             result.skipped.append((variant.id, "availability"))
             continue
-        attr = partial(rules.attribute_value, rules.attribute_values(product, variant))
+        values = rules.attribute_values(product, variant, product_values)
+        attr = partial(rules.attribute_value, values)
         gtins, invalid = rules.gtins_of(attr(settings.gtin_attribute))
         mpn = attr(settings.mpn_attribute)
         if invalid:
@@ -135,6 +141,8 @@ def map_product(
         brand = attr(settings.brand_attribute) or settings.default_brand
         if not brand and limits.brand_required:
             brand = product.name
+        if brand not in brands:
+            brands[brand] = rules.truncate(brand, limits.brand)
         price, sale, sale_starts, sale_ends = prices
         result.items.append(
             Item(
@@ -149,10 +157,10 @@ def map_product(
                 sale_ends=sale_ends,
                 availability=availability[0],
                 availability_date=availability[1],
-                condition=settings.condition.value,
+                condition=condition,
                 image_link=images[0],
                 additional_image_links=images[1 : 1 + limits.additional_images],
-                brand=rules.truncate(brand, limits.brand),
+                brand=brands[brand],
                 gtins=gtins,
                 mpn=mpn,
                 identifier_exists=bool(gtins or mpn),

@@ -58,15 +58,37 @@ def description_for(product: Product, limit: int) -> str:
 
 def images_for(product: Product, variant: Variant) -> tuple[str, ...]:
     """Every image URL: the variant's own first, then the product's, without repeats."""
-    media: list[Media] = sorted(variant.media, key=lambda m: m.sort_order)
-    media += sorted(product.media, key=lambda m: m.sort_order)
+    return image_urls(variant.media, product.media)
+
+
+def image_urls(*groups: tuple[Media, ...]) -> tuple[str, ...]:
+    """The media's URLs, group after group, each group in its sort order, without
+    repeats."""
+    media: list[Media] = []
+    for group in groups:
+        media += sorted(group, key=_sort_order)
     return tuple(dict.fromkeys(m.url for m in media if m.url))
 
 
-def attribute_values(product: Product, variant: Variant) -> dict[str, str]:
-    """Attribute slug -> its first non-empty value, the variant's before the product's."""
+def _sort_order(medium: Media) -> int:
+    return medium.sort_order
+
+
+def attribute_values(
+    product: Product, variant: Variant, product_values: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Attribute slug -> its first non-empty value, the variant's before the product's
+    (``product_values``: :func:`first_values` of the product's, computed once for all
+    its variants)."""
+    if product_values is None:
+        product_values = first_values(product.attributes)
+    return {**product_values, **first_values(variant.attributes)}
+
+
+def first_values(attributes: tuple[Attribute, ...]) -> dict[str, str]:
+    """Attribute slug -> its first non-empty value (stripped); of two attributes with a
+    slug, the first that has one."""
     found: dict[str, str] = {}
-    attributes: tuple[Attribute, ...] = variant.attributes + product.attributes
     for attribute in attributes:
         if attribute.slug not in found:
             for value in attribute.values:

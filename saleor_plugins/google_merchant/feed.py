@@ -7,141 +7,40 @@ past a guard: not when it has no rows, nor under half the rows of the last publi
 unless forced. Every run records its rows, the variants left out per missing field and the
 mapping's notes (GTINs dropped, how categories matched).
 
-Every value reaches the files through :func:`feed_values`, which removes the characters
-XML cannot carry (:data:`mapping.UNSAFE`) from all of them: one bad byte in a brand must
-not make the whole feed ill-formed.
+Each offer becomes an XML item and a TSV row in :mod:`.feed_format`, which also keeps
+what XML cannot carry out of both files.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from ..catalog.guard import too_small
-from ..catalog.rules import money_text
 from ..core.snapshots import Product
-from .mapping import NOTES, UNSAFE, Offer, clean, map_product, report
+from .feed_format import COLUMNS, G_NS, TsvFeed, XmlFeed, feed_values, lines
+from .mapping import NOTES, map_product, report
 from .models import FeedRun, FeedStatus
 from .settings import GoogleMerchantSettings
 from .sync import Catalogue
 
-G_NS = "http://base.google.com/ns/1.0"
+__all__ = [
+    "COLUMNS", "G_NS", "TsvFeed", "XmlFeed", "feed_values", "generate", "open_published",
+    "summary", "write_feeds",
+]  # fmt: skip
+
 CONTENT_TYPES = {
     "xml": "application/xml; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
 }
-COLUMNS = (
-    "id", "item_group_id", "title", "description", "link", "image_link", "additional_image_link",
-    "price", "sale_price", "sale_price_effective_date", "availability", "availability_date",
-    "condition", "brand", "gtin", "mpn", "identifier_exists", "color", "size", "gender",
-    "age_group", "material", "google_product_category", "product_type", "shipping_weight",
-)  # fmt: skip
-
-
-def _date(value: datetime | None) -> str:
-    return value.isoformat(timespec="minutes") if value is not None else ""
-
-
-Values = dict[str, str | tuple[str, ...]]
-
-
-def feed_values(offer: Offer) -> Values:
-    """The offer in Google's feed attribute names (repeated attributes as tuples), every
-    value cleaned of what XML cannot carry."""
-    values = _values(offer)
-    whole = "".join([v if type(v) is str else "".join(v) for v in values.values()])
-    if UNSAFE.search(whole) is None:  # the usual case: one scan, nothing copied
-        return values
-    return {
-        name: clean(v) if isinstance(v, str) else tuple(c for c in map(clean, v) if c)
-        for name, v in values.items()
-    }
-
-
-def _values(offer: Offer) -> Values:
-    sale_dates = ""
-    if offer.sale_price is not None and (offer.sale_starts or offer.sale_ends):
-        sale_dates = f"{_date(offer.sale_starts)}/{_date(offer.sale_ends)}"
-    return {
-        "id": offer.offer_id,
-        "item_group_id": offer.item_group_id,
-        "title": offer.title,
-        "description": offer.description,
-        "link": offer.link,
-        "image_link": offer.image_link,
-        "additional_image_link": offer.additional_image_links,
-        "price": money_text(offer.price),
-        "sale_price": money_text(offer.sale_price),
-        "sale_price_effective_date": sale_dates,
-        "availability": offer.availability,
-        "availability_date": _date(offer.availability_date),
-        "condition": offer.condition,
-        "brand": offer.brand,
-        "gtin": offer.gtins,
-        "mpn": offer.mpn,
-        "identifier_exists": "" if offer.identifier_exists else "no",
-        "color": offer.color,
-        "size": offer.size,
-        "gender": offer.gender,
-        "age_group": offer.age_group,
-        "material": offer.material,
-        "google_product_category": offer.google_product_category,
-        "product_type": offer.product_type,
-        "shipping_weight": (
-            f"{offer.shipping_weight_grams.normalize():f} g" if offer.shipping_weight_grams else ""
-        ),
-    }
-
-
-class XmlFeed:
-    def __init__(self, out: IO[str], title: str, link: str) -> None:
-        self.out = out
-        out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="{G_NS}">')
-        title, link = escape(clean(title)), escape(clean(link))
-        out.write(f"<channel><title>{title}</title><link>{link}</link>\n")
-
-    def write(self, offer: Offer, values: Values | None = None) -> None:
-        parts = ["<item>"]
-        for name, value in (values or feed_values(offer)).items():
-            for item in value if isinstance(value, tuple) else (value,):
-                if item:
-                    parts.append(f"<g:{name}>{escape(item)}</g:{name}>")
-        parts.append("</item>\n")
-        self.out.write("".join(parts))
-
-    def close(self) -> None:
-        self.out.write("</channel></rss>\n")
-
-
-def _cell(value: str | tuple[str, ...]) -> str:
-    text = ",".join(value) if isinstance(value, tuple) else value
-    if "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return text
-
-
-class TsvFeed:
-    def __init__(self, out: IO[str]) -> None:
-        self.writer = csv.writer(out, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None,
-                                 quotechar=None, lineterminator="\n")  # fmt: skip
-        self.writer.writerow(COLUMNS)
-
-    def write(self, offer: Offer, values: Values | None = None) -> None:
-        values = values or feed_values(offer)
-        self.writer.writerow([_cell(values[c]) for c in COLUMNS])
-
-    def close(self) -> None:
-        pass
 
 
 def write_feeds(
@@ -164,9 +63,9 @@ def write_feeds(
     for product in products:
         mapped = map_product(product, settings, channel, now)
         for offer in mapped.items:
-            values = feed_values(offer)
-            xml.write(offer, values)
-            tsv.write(offer, values)
+            xml_line, tsv_line = lines(offer)
+            xml_out.write(xml_line)
+            tsv_out.write(tsv_line)
         rows += len(mapped.items)
         skipped.update(mapped.left_out())
         skipped.update(mapped.notes)

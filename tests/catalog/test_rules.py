@@ -173,6 +173,34 @@ def test_attributes_variant_before_product(provider: Provider) -> None:
     assert (item["brand"], item["color"], item["size"]) == ("Acme", "Red", "XL")
 
 
+def test_parts_shared_by_a_products_variants_stay_each_variants_own(provider: Provider) -> None:
+    """Images, attributes and brands worked out once per product: each variant still
+    gets its own (own media first, own values first, a blank own value falls back)."""
+    p = product(
+        media=(s.Media("https://i/p2.jpg", sort_order=2),
+               s.Media("https://i/p1.jpg", sort_order=1)),
+        attributes=(s.Attribute("color", "C", ("Blue",)), s.Attribute("brand", "B", ("Acme",))),
+        variants=(
+            variant("a", media=(s.Media("https://i/a.jpg"),),
+                    attributes=(s.Attribute("color", "C", ("Red",)),)),
+            variant("b", attributes=(s.Attribute("color", "C", ("  ",)),
+                                     s.Attribute("brand", "B", ("Other " * 30,)))),
+            variant("c"),
+        ),
+    )  # fmt: skip
+    items = provider.items(p, brand_attribute="brand", color_attribute="color")
+    assert [i["image"] for i in items] == [
+        "https://i/a.jpg",
+        "https://i/p1.jpg",
+        "https://i/p1.jpg",
+    ]
+    assert items[0]["more_images"] == ["https://i/p1.jpg", "https://i/p2.jpg"]
+    assert items[2]["more_images"] == ["https://i/p2.jpg"]
+    assert [i["color"] for i in items] == ["Red", "Blue", "Blue"]
+    assert items[0]["brand"] == items[2]["brand"] == "Acme"
+    assert items[1]["brand"].startswith("Other Other") and items[1]["brand"].endswith("…")
+
+
 def test_each_attribute_setting_takes_a_list_of_slugs_first_listed_wins(provider: Provider) -> None:
     """Product types with different size attributes: each gets its size."""
     shoe = product("shoe", (variant(attributes=(s.Attribute("shoe-size", "Size", ("42",)),)),))

@@ -466,6 +466,15 @@ def test_paged_products_carry_every_relation(catalogue, channel_USD, channel_PLN
     assert p.variants[1].attributes == ()
 
 
+def test_paged_products_are_those_listed_in_the_channel_in_id_order(catalogue, channel_PLN):
+    """Every third product leaves the channel: the pages skip them, none lost or repeated."""
+    ProductChannelListing.objects.filter(channel=channel_PLN, product__in=catalogue[::3]).delete()
+    listed = [str(p.pk) for i, p in enumerate(catalogue) if i % 3]
+    for size in (1, 5, 16, 100):
+        snaps = readers.iter_objects("product", channel_PLN.slug, page_size=size)
+        assert [p.id for p in snaps] == listed
+
+
 def test_every_page_costs_the_same_whatever_its_products_hold(catalogue, channel_USD):
     pages = readers.iter_objects("product", channel_USD.slug, page_size=1)
     counts = []
