@@ -17,15 +17,14 @@ images themselves, so the API's default thumbnail-proxy URL is not used.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from ...core import richtext
 from ...core import snapshots as s
+from ...core.collector import collector_paused
 from .attributes import AttributeRows
 from .common import strings
 from .product_rows import Category, category_paths, page_rows, products
@@ -231,24 +230,6 @@ def snapshots(page: list[Any]) -> list[s.Product]:
         return []
     with collector_paused():
         return Page().snapshots(page)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a page is built.
-
-    A page allocates hundreds of thousands of tuples and snapshots, none in a reference
-    cycle, and each allocation burst triggers collections that walk every object the
-    process holds (Django, Saleor): half the CPU time of a page went there. Whatever the
-    page leaves behind is collected at the next collection after it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def read(object_id: str) -> s.Product | None:
