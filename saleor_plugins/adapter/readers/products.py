@@ -27,7 +27,7 @@ from ...core import snapshots as s
 from ...core.collector import collector_paused
 from .attributes import AttributeRows
 from .common import strings
-from .product_rows import Category, category_paths, page_rows, products
+from .product_rows import Category, category_paths, moment, page_rows, products
 
 __all__ = ["category_paths", "grams", "iter_ids", "iter_objects", "read", "snapshots"]
 
@@ -140,6 +140,8 @@ class Page:
 
     # -- the page ------------------------------------------------------------------------
     def snapshots(self, page: list[Any]) -> list[s.Product]:
+        from django.db import connection
+
         categories = {
             r.category_id: Category(
                 r.category_id, r.category__name, r.category__slug, r.category__tree_id,
@@ -153,6 +155,7 @@ class Page:
         attributes = AttributeRows()
         product_attributes = attributes.by_owner(rows.attributes)
         variant_attributes = attributes.by_owner(rows.variant_attributes)
+        zone = connection.timezone  # the one Django reads timestamps in
         out = []
         for r in page:
             path = paths.get(r.category_id, ())
@@ -174,11 +177,11 @@ class Page:
                     category_path=tuple(name for name, _ in path),
                     category_slugs=tuple(slug for _, slug in path),
                     variants=variants,
-                    listings=tuple(_listing(x) for x in rows.listings.get(r.pk, ())),
+                    listings=tuple(_listing(x, zone) for x in rows.listings.get(r.pk, ())),
                     attributes=product_attributes.get(r.pk, ()),
                     media=self.media(rows.media.get(r.pk)),
                     weight_grams=weight,
-                    updated_at=r.updated_at,
+                    updated_at=moment(r.updated_text, zone),
                     metadata=strings(r.metadata),
                 )
             )
@@ -211,16 +214,16 @@ class Page:
         )
 
 
-def _listing(row: tuple[Any, ...]) -> s.ChannelListing:
+def _listing(row: tuple[Any, ...], zone: Any) -> s.ChannelListing:
     """Rows ``(product, channel slug, is_published, visible_in_listings,
-    available_for_purchase_at, published_at)``."""
+    available_for_purchase_at, published_at)``, the dates as :func:`.product_rows.utc_text`."""
     _, channel, published, visible, available_at, published_at = row
     return s.ChannelListing(
         channel=channel,
         is_published=bool(published),
         visible_in_listings=bool(visible),
-        available_for_purchase_at=available_at,
-        published_at=published_at,
+        available_for_purchase_at=moment(available_at, zone),
+        published_at=moment(published_at, zone),
     )
 
 
