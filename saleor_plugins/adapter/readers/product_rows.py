@@ -105,8 +105,8 @@ def moment(text: str | None, zone: tzinfo | None = UTC) -> datetime | None:
 
 
 def as_text(column: str) -> Any:
-    """A JSON column as its text: decoded only where it is used (a rich-text value is
-    read only when the value has no plain text, and most hold JSON ``null``)."""
+    """A column as its text: a JSON one decoded only where it is used (a rich-text value
+    is read only when the value has no plain text, and most hold JSON ``null``)."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
@@ -185,10 +185,16 @@ def page_rows(product_ids: list[int]) -> PageRows:
     prices = among(ProductVariantChannelListing.objects, "variant_id", variant_ids).filter(
         price_amount__isnull=False  # no price: not purchasable in that channel
     )
+    # amounts as text: the page's cache of equal prices is keyed on them, and hashing
+    # a fresh Decimal costs more than building the price (Decimal(text) is what the
+    # driver's numeric loader gives)
+    amounts = {
+        f"{c}_text": as_text(f"{c}_amount") for c in ("price", "cost_price", "discounted_price")
+    }
     rows.prices = by_owner(
-        prices.order_by("channel__slug").values_list(
-            "variant_id", "channel__slug", "currency", "price_amount", "cost_price_amount",
-            "discounted_price_amount",
+        prices.annotate(**amounts).order_by("channel__slug").values_list(
+            "variant_id", "channel__slug", "currency", "price_text", "cost_price_text",
+            "discounted_price_text",
         )
     )  # fmt: skip
     stocks = among(Stock.objects, "product_variant_id", variant_ids).order_by("warehouse__slug")

@@ -85,7 +85,7 @@ class Page:
         self._media: dict[int, s.Media | None] = {}
         self._prices: dict[tuple[Any, ...], s.ChannelPrice] = {}
         self._stocks: dict[tuple[Any, ...], s.Stock] = {}
-        self._money: dict[tuple[Any, str], s.Money] = {}
+        self._money: dict[tuple[str, str], s.Money] = {}
 
     # -- parts ---------------------------------------------------------------------------
     def medium(self, row: tuple[Any, ...]) -> s.Media | None:
@@ -109,7 +109,8 @@ class Page:
             return ()
         return tuple(m for m in map(self.medium, rows) if m is not None)
 
-    def money(self, amount: Any, currency: str) -> s.Money:
+    def money(self, amount: str, currency: str) -> s.Money:
+        """``amount``: a numeric column's text."""
         key = (amount, currency)
         found = self._money.get(key)
         if found is None:
@@ -117,7 +118,8 @@ class Page:
         return found
 
     def price(self, row: tuple[Any, ...]) -> s.ChannelPrice:
-        """Rows ``(variant, channel slug, currency, price, cost price, discounted price)``."""
+        """Rows ``(variant, channel slug, currency, price, cost price, discounted price)``,
+        the amounts as text (:func:`.product_rows.page_rows`)."""
         key = row[1:]
         found = self._prices.get(key)
         if found is None:
