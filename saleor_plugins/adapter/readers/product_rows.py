@@ -75,10 +75,12 @@ def array(ids: list[int]) -> str:
 
 def grams(column: str) -> Any:
     """A weight column as the float it holds (grams, django-measurement's standard unit),
-    without building a ``Weight`` per row."""
-    from django.db.models import ExpressionWrapper, F, FloatField
+    without building a ``Weight`` per row. The column is ``double precision``, which the
+    driver reads as a float already: a plain output field spares Django's per-row
+    ``float()`` converter (a ``FloatField`` output would add one)."""
+    from django.db.models import ExpressionWrapper, F, Field
 
-    return ExpressionWrapper(F(column), output_field=FloatField())
+    return ExpressionWrapper(F(column), output_field=Field())
 
 
 #: a timestamp's UTC wall time in the one text form :func:`moment` reads, whatever the
