@@ -25,6 +25,7 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from ..catalog.guard import too_small
+from ..core.collector import collector_paused
 from ..core.snapshots import Product
 from .feed_format import COLUMNS, G_NS, TsvFeed, XmlFeed, feed_values, lines
 from .mapping import NOTES, map_product, report
@@ -60,17 +61,18 @@ def write_feeds(
     xml = XmlFeed(xml_out, title or f"Products of {channel}", "/".join(link))
     tsv = TsvFeed(tsv_out)
     rows, skipped = 0, Counter[str]()
-    for product in products:
-        mapped = map_product(product, settings, channel, now)
-        for offer in mapped.items:
-            xml_line, tsv_line = lines(offer)
-            xml_out.write(xml_line)
-            tsv_out.write(tsv_line)
-        rows += len(mapped.items)
-        skipped.update(mapped.left_out())
-        skipped.update(mapped.notes)
-        if on_product is not None:
-            on_product()
+    with collector_paused():  # a catalogue's worth of short-lived objects (core.collector)
+        for product in products:
+            mapped = map_product(product, settings, channel, now)
+            for offer in mapped.items:
+                xml_line, tsv_line = lines(offer)
+                xml_out.write(xml_line)
+                tsv_out.write(tsv_line)
+            rows += len(mapped.items)
+            skipped.update(mapped.left_out())
+            skipped.update(mapped.notes)
+            if on_product is not None:
+                on_product()
     xml.close()
     tsv.close()
     return rows, skipped

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from ..catalog.guard import stale_kept
+from ..core.collector import collector_paused
 from ..core.errors import PermanentError
 from . import ledger
 from .client import MerchantClient
@@ -87,19 +88,20 @@ def full_sync(
             if len(report.refused) < REFUSALS_KEPT:
                 report.refused[key] = reason
 
-    for product in host.iter_objects("product", channel, page_size=page_size):
-        # stale offers are found by listing below: the plan's deletions are not used
-        plan = plan_product(product, settings, channel, now)
-        ours.update(body["offerId"] for body in plan.upserts)
-        pending += plan.upserts
-        owner.update((body["offerId"], product.id) for body in plan.upserts)
-        report.skipped += plan.skipped
-        report.notes += plan.notes
-        while len(pending) >= limit:
-            send(pending[:limit])
-            del pending[:limit]
-        if on_product is not None:
-            on_product()
+    with collector_paused():  # a catalogue's worth of short-lived objects (core.collector)
+        for product in host.iter_objects("product", channel, page_size=page_size):
+            # stale offers are found by listing below: the plan's deletions are not used
+            plan = plan_product(product, settings, channel, now)
+            ours.update(body["offerId"] for body in plan.upserts)
+            pending += plan.upserts
+            owner.update((body["offerId"], product.id) for body in plan.upserts)
+            report.skipped += plan.skipped
+            report.notes += plan.notes
+            while len(pending) >= limit:
+                send(pending[:limit])
+                del pending[:limit]
+            if on_product is not None:
+                on_product()
     if pending:
         send(pending)
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from ..core import ledger
 from ..core import snapshots as s
+from ..core.collector import collector_paused
 from ..core.errors import ConfigurationError
 from ..core.host import get_host
 from ..core.ratelimit import limiter
@@ -202,28 +203,29 @@ class Backfill:
         ops: list[dict[str, Any]] = []
         count, last = 0, ""
         objects = host.iter_objects(object_type, channel, page_size=self.batch_size)
-        for page in batched(objects, self.batch_size):
-            if skipping:
-                ids = [_id(obj) for obj in page]
-                if cursor.last_id not in ids:
+        with collector_paused():  # many short-lived objects (core.collector)
+            for page in batched(objects, self.batch_size):
+                if skipping:
+                    ids = [_id(obj) for obj in page]
+                    if cursor.last_id not in ids:
+                        continue
+                    page = page[ids.index(cursor.last_id) + 1 :]
+                    skipping = False
+                if object_type == "voucher":
+                    for obj in page:
+                        self.mc.sync_voucher(obj)
+                        self._advance(cursor, _id(obj), 1, None)
+                        bar.update(1)
                     continue
-                page = page[ids.index(cursor.last_id) + 1 :]
-                skipping = False
-            if object_type == "voucher":
+                held = ledger.held(self.mc.id, channel, object_type, [_id(obj) for obj in page])
                 for obj in page:
-                    self.mc.sync_voucher(obj)
-                    self._advance(cursor, _id(obj), 1, None)
-                    bar.update(1)
-                continue
-            held = ledger.held(self.mc.id, channel, object_type, [_id(obj) for obj in page])
-            for obj in page:
-                object_id = _id(obj)
-                ops += self.operations(object_type, obj, exists=object_id in held)
-                count, last = count + 1, object_id
-                if len(ops) >= self.batch_size:
-                    self._submit(cursor, object_type, ops, last, count)
-                    bar.update(count)
-                    ops, count = [], 0
+                    object_id = _id(obj)
+                    ops += self.operations(object_type, obj, exists=object_id in held)
+                    count, last = count + 1, object_id
+                    if len(ops) >= self.batch_size:
+                        self._submit(cursor, object_type, ops, last, count)
+                        bar.update(count)
+                        ops, count = [], 0
         if ops or count:
             self._submit(cursor, object_type, ops, last, count)
             bar.update(count)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import io
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -224,3 +226,21 @@ def test_each_run_records_dropped_gtins_and_how_categories_matched(
     line = feed.summary(CHANNEL)
     assert "left out: 1 without price; 1 GTIN values dropped" in line
     assert "1 categories matched by slug, 1 categories matched by name" in line
+
+
+def test_a_feed_failing_mid_catalogue_leaves_the_garbage_collector_as_it_was(
+    host: MemoryHost, storage: FileSystemStorage
+) -> None:
+    """The collector is paused over the whole write (core.collector), never left paused."""
+
+    def failing() -> Iterator[s.Product]:
+        yield product("p1", (variant("a"),))
+        assert not gc.isenabled()  # paused while the catalogue streams
+        raise ConnectionError("the database went away")
+
+    gc.enable()
+    xml_out, tsv_out = io.StringIO(), io.StringIO()
+    with pytest.raises(ConnectionError):
+        feed.write_feeds(failing(), plain_settings(), CHANNEL, xml_out, tsv_out, now=NOW)
+    assert gc.isenabled()
+    assert xml_out.getvalue().count("<item>") == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import itertools
 from typing import Any
 
 import pytest
@@ -79,6 +81,27 @@ def test_full_sync_reports_dropped_gtins_and_how_categories_matched(
     assert sent["a"]["productAttributes"]["gtins"] == ["4006381333931"]
     assert "gtins" not in sent["b"]["productAttributes"]
     assert sent["p2-v"]["productAttributes"]["googleProductCategory"] == "5"
+
+
+def test_a_full_sync_failing_mid_catalogue_leaves_the_garbage_collector_as_it_was(
+    installed: dict[str, s.Product], merchant: FakeMerchant, config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The collector is paused over the catalogue (core.collector), never left paused."""
+    fill(installed, 3)
+    host = get_host()
+    listed = host.iter_objects
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        yield from itertools.islice(listed(*args, **kwargs), 2)
+        assert not gc.isenabled()  # paused while the catalogue streams
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(host, "iter_objects", failing)
+    gc.enable()
+    with pytest.raises(ConnectionError):
+        fullsync.full_sync(CHANNEL, GoogleMerchantSettings.parse(config), host)
+    assert gc.isenabled()
 
 
 def test_full_sync_deletes_every_stale_offer_of_ours_and_nothing_else(

@@ -333,6 +333,20 @@ def test_media_urls_are_absolute_and_variants_get_their_own(product, settings):
     assert snap.variants[0].media == snap.media[:1]
 
 
+def test_product_dates_are_the_instants_the_orm_reads_to_the_microsecond(product, channel_USD):
+    when = datetime.datetime(2026, 3, 4, 23, 59, 58, 891011, tzinfo=datetime.UTC)
+    ProductChannelListing.objects.filter(product=product).update(
+        published_at=when, available_for_purchase_at=None
+    )
+    product.refresh_from_db()
+
+    snap = _read("product", str(product.pk), channel_USD.slug)
+
+    assert snap.updated_at == product.updated_at and snap.updated_at.tzinfo is not None
+    listing = snap.listing_in(channel_USD.slug)
+    assert (listing.published_at, listing.available_for_purchase_at) == (when, None)
+
+
 @pytest.mark.parametrize("public_url", [None, "https://shop.example.com/"])
 @pytest.mark.parametrize(
     "name",

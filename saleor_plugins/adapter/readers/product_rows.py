@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple
 
 #: a product page's own columns (``values_list(..., named=True)``: rows read as ``row.slug``)
 PRODUCT_COLUMNS = (
-    "pk", "slug", "name", "description", "description_plaintext", "grams", "updated_at",
+    "pk", "slug", "name", "description", "description_plaintext", "grams", "updated_text",
     "metadata", "product_type__name", "type_grams", "category_id",
     "category__name", "category__slug", "category__tree_id", "category__lft",
     "category__rght", "category__level",
@@ -74,15 +75,40 @@ def array(ids: list[int]) -> str:
 
 def grams(column: str) -> Any:
     """A weight column as the float it holds (grams, django-measurement's standard unit),
-    without building a ``Weight`` per row."""
-    from django.db.models import ExpressionWrapper, F, FloatField
+    without building a ``Weight`` per row. The column is ``double precision``, which the
+    driver reads as a float already: a plain output field spares Django's per-row
+    ``float()`` converter (a ``FloatField`` output would add one)."""
+    from django.db.models import ExpressionWrapper, F, Field
 
-    return ExpressionWrapper(F(column), output_field=FloatField())
+    return ExpressionWrapper(F(column), output_field=Field())
+
+
+#: a timestamp's UTC wall time in the one text form :func:`moment` reads, whatever the
+#: session's DateStyle
+_UTC_TEXT = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+def utc_text(column: str) -> Any:
+    """A ``timestamptz`` column as text for :func:`moment`: Django's timestamp loader is
+    pure Python (a regular expression and several calls a value), and there is about one
+    timestamp per variant (the product's ``updated_at``, its listings' two dates)."""
+    from django.db.models import F, Func, TextField
+
+    return Func(F(column), template=_UTC_TEXT, output_field=TextField())
+
+
+def moment(text: str | None, zone: tzinfo | None = UTC) -> datetime | None:
+    """A :func:`utc_text` value as the aware datetime Django reads from the column: the
+    same instant, in ``zone``, the connection's time zone (``connection.timezone``)."""
+    if text is None:
+        return None
+    found = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return found if zone is UTC or zone is None else found.astimezone(zone)
 
 
 def as_text(column: str) -> Any:
-    """A JSON column as its text: decoded only where it is used (a rich-text value is
-    read only when the value has no plain text, and most hold JSON ``null``)."""
+    """A column as its text: a JSON one decoded only where it is used (a rich-text value
+    is read only when the value has no plain text, and most hold JSON ``null``)."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
@@ -101,8 +127,12 @@ def products() -> Any:
     """The product rows (filter, order and slice it)."""
     from saleor.product.models import Product
 
-    weights = {"grams": grams("weight"), "type_grams": grams("product_type__weight")}
-    return Product.objects.annotate(**weights).values_list(*PRODUCT_COLUMNS, named=True)
+    extra = {
+        "grams": grams("weight"),
+        "type_grams": grams("product_type__weight"),
+        "updated_text": utc_text("updated_at"),
+    }
+    return Product.objects.annotate(**extra).values_list(*PRODUCT_COLUMNS, named=True)
 
 
 def page_rows(product_ids: list[int]) -> PageRows:
@@ -123,10 +153,12 @@ def page_rows(product_ids: list[int]) -> PageRows:
 
     rows = PageRows()
     listings = among(ProductChannelListing.objects, "product_id", product_ids)
+    dates = {"available_text": utc_text("available_for_purchase_at"),
+             "published_text": utc_text("published_at")}  # fmt: skip
     rows.listings = by_owner(
-        listings.order_by("channel__slug").values_list(
+        listings.annotate(**dates).order_by("channel__slug").values_list(
             "product_id", "channel__slug", "is_published", "visible_in_listings",
-            "available_for_purchase_at", "published_at",
+            "available_text", "published_text",
         )
     )  # fmt: skip
     media = among(ProductMedia.objects, "product_id", product_ids).order_by("sort_order", "pk")
@@ -155,10 +187,16 @@ def page_rows(product_ids: list[int]) -> PageRows:
     prices = among(ProductVariantChannelListing.objects, "variant_id", variant_ids).filter(
         price_amount__isnull=False  # no price: not purchasable in that channel
     )
+    # amounts as text: the page's cache of equal prices is keyed on them, and hashing
+    # a fresh Decimal costs more than building the price (Decimal(text) is what the
+    # driver's numeric loader gives)
+    amounts = {
+        f"{c}_text": as_text(f"{c}_amount") for c in ("price", "cost_price", "discounted_price")
+    }
     rows.prices = by_owner(
-        prices.order_by("channel__slug").values_list(
-            "variant_id", "channel__slug", "currency", "price_amount", "cost_price_amount",
-            "discounted_price_amount",
+        prices.annotate(**amounts).order_by("channel__slug").values_list(
+            "variant_id", "channel__slug", "currency", "price_text", "cost_price_text",
+            "discounted_price_text",
         )
     )  # fmt: skip
     stocks = among(Stock.objects, "product_variant_id", variant_ids).order_by("warehouse__slug")

@@ -17,18 +17,17 @@ images themselves, so the API's default thumbnail-proxy URL is not used.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from ...core import richtext
 from ...core import snapshots as s
+from ...core.collector import collector_paused
 from .attributes import AttributeRows
 from .common import strings
-from .product_rows import Category, category_paths, page_rows, products
+from .product_rows import Category, category_paths, moment, page_rows, products
 
 __all__ = ["category_paths", "grams", "iter_ids", "iter_objects", "read", "snapshots"]
 
@@ -86,7 +85,7 @@ class Page:
         self._media: dict[int, s.Media | None] = {}
         self._prices: dict[tuple[Any, ...], s.ChannelPrice] = {}
         self._stocks: dict[tuple[Any, ...], s.Stock] = {}
-        self._money: dict[tuple[Any, str], s.Money] = {}
+        self._money: dict[tuple[str, str], s.Money] = {}
 
     # -- parts ---------------------------------------------------------------------------
     def medium(self, row: tuple[Any, ...]) -> s.Media | None:
@@ -110,7 +109,8 @@ class Page:
             return ()
         return tuple(m for m in map(self.medium, rows) if m is not None)
 
-    def money(self, amount: Any, currency: str) -> s.Money:
+    def money(self, amount: str, currency: str) -> s.Money:
+        """``amount``: a numeric column's text."""
         key = (amount, currency)
         found = self._money.get(key)
         if found is None:
@@ -118,7 +118,8 @@ class Page:
         return found
 
     def price(self, row: tuple[Any, ...]) -> s.ChannelPrice:
-        """Rows ``(variant, channel slug, currency, price, cost price, discounted price)``."""
+        """Rows ``(variant, channel slug, currency, price, cost price, discounted price)``,
+        the amounts as text (:func:`.product_rows.page_rows`)."""
         key = row[1:]
         found = self._prices.get(key)
         if found is None:
@@ -141,6 +142,8 @@ class Page:
 
     # -- the page ------------------------------------------------------------------------
     def snapshots(self, page: list[Any]) -> list[s.Product]:
+        from django.db import connection
+
         categories = {
             r.category_id: Category(
                 r.category_id, r.category__name, r.category__slug, r.category__tree_id,
@@ -154,6 +157,7 @@ class Page:
         attributes = AttributeRows()
         product_attributes = attributes.by_owner(rows.attributes)
         variant_attributes = attributes.by_owner(rows.variant_attributes)
+        zone = connection.timezone  # the one Django reads timestamps in
         out = []
         for r in page:
             path = paths.get(r.category_id, ())
@@ -175,11 +179,11 @@ class Page:
                     category_path=tuple(name for name, _ in path),
                     category_slugs=tuple(slug for _, slug in path),
                     variants=variants,
-                    listings=tuple(_listing(x) for x in rows.listings.get(r.pk, ())),
+                    listings=tuple(_listing(x, zone) for x in rows.listings.get(r.pk, ())),
                     attributes=product_attributes.get(r.pk, ()),
                     media=self.media(rows.media.get(r.pk)),
                     weight_grams=weight,
-                    updated_at=r.updated_at,
+                    updated_at=moment(r.updated_text, zone),
                     metadata=strings(r.metadata),
                 )
             )
@@ -212,16 +216,16 @@ class Page:
         )
 
 
-def _listing(row: tuple[Any, ...]) -> s.ChannelListing:
+def _listing(row: tuple[Any, ...], zone: Any) -> s.ChannelListing:
     """Rows ``(product, channel slug, is_published, visible_in_listings,
-    available_for_purchase_at, published_at)``."""
+    available_for_purchase_at, published_at)``, the dates as :func:`.product_rows.utc_text`."""
     _, channel, published, visible, available_at, published_at = row
     return s.ChannelListing(
         channel=channel,
         is_published=bool(published),
         visible_in_listings=bool(visible),
-        available_for_purchase_at=available_at,
-        published_at=published_at,
+        available_for_purchase_at=moment(available_at, zone),
+        published_at=moment(published_at, zone),
     )
 
 
@@ -231,24 +235,6 @@ def snapshots(page: list[Any]) -> list[s.Product]:
         return []
     with collector_paused():
         return Page().snapshots(page)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a page is built.
-
-    A page allocates hundreds of thousands of tuples and snapshots, none in a reference
-    cycle, and each allocation burst triggers collections that walk every object the
-    process holds (Django, Saleor): half the CPU time of a page went there. Whatever the
-    page leaves behind is collected at the next collection after it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def read(object_id: str) -> s.Product | None:
