@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 import pytest
 
 from saleor_plugins.core import oauth, registry
-from saleor_plugins.core.host import Installation, get_host
+from saleor_plugins.core.host import get_host
 from saleor_plugins.quickbooks import client, connector
 from saleor_plugins.quickbooks.settings import QuickBooksSettings
 from saleor_plugins.testing.providers.quickbooks import CLIENT_ID, CLIENT_SECRET, FakeQuickBooks
+from tests.accounting.host import OrdersHost
 
 CHANNEL = "default-channel"
 QUICKBOOKS = connector.QuickBooksIntegration.id
@@ -37,40 +38,12 @@ def config(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-class QuickBooksHost:
-    """The kernel's Host over a dict of order snapshots (class-level: one per test)."""
+class QuickBooksHost(OrdersHost):
+    """Orders served to the QuickBooks integration (the suite's fixtures fill them)."""
 
+    integration = QUICKBOOKS
     orders: ClassVar[dict[str, Any]] = {}
     configs: ClassVar[dict[str, tuple[bool, dict[str, Any]]]] = {}
-
-    def installation(self, integration: str, channel: str) -> Installation | None:
-        if integration != QUICKBOOKS or channel not in self.configs:
-            return None
-        active, values = self.configs[channel]
-        return Installation(
-            integration, channel, active, [{"name": k, "value": v} for k, v in values.items()]
-        )
-
-    def installations(self, integration: str | None = None) -> list[Installation]:
-        found = [self.installation(QUICKBOOKS, c) for c in self.configs]
-        return [i for i in found if i is not None]
-
-    def read(self, object_type: str, object_id: str, channel: str) -> Any | None:
-        return self.orders.get(object_id) if object_type == "order" else None
-
-    def iter_ids(self, object_type: str, channel: str) -> Iterator[str]:
-        return iter(list(self.orders) if object_type == "order" else [])
-
-    def iter_objects(
-        self, object_type: str, channel: str, *, page_size: int = 500
-    ) -> Iterator[Any]:
-        return iter(list(self.orders.values()) if object_type == "order" else [])
-
-    def recent_changes(self, since: Any) -> Iterator[Any]:
-        return iter(())
-
-    def customer_channels(self, customer_id: str) -> tuple[str, ...]:
-        return ()
 
 
 def point_at(fake: FakeQuickBooks, settings: Any) -> None:
